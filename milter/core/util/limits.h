@@ -1,0 +1,34 @@
+// NAME
+//   limits - every safety limit on untrusted input, in one place
+//
+// SYNOPSIS
+//   #include "util/limits.h"
+//
+//   piiguard::util::limits lim;          // defaults below
+//
+// DESCRIPTION
+//   Each limit has a defined result when reached (a status flag, a skipped
+//   part, or a message marked incomplete), never unbounded memory and never a
+//   silent skip. The defaults are those of the shipped configuration; the
+//   configuration file can change each one (piiguard.toml(5)).
+#pragma once
+
+#include <cstddef>
+
+namespace piiguard::util {
+
+struct limits {
+    // MIME (compare Postfix header_size_limit, mime_nesting_limit, mime_boundary_length_limit)
+    std::size_t header_line_bytes = 65536;     // one (unfolded) header line; longer ones are cut into pieces
+    std::size_t header_section_bytes = 1 << 20;// all headers of one entity
+    std::size_t mime_depth = 32;               // multipart / message nesting
+    std::size_t boundary_bytes = 2048;         // longest boundary accepted (RFC 2046 says 70)
+    std::size_t parts = 10000;                 // leaf parts per message
+    std::size_t filename_bytes = 4096;         // decoded attachment file name
+    std::size_t subject_bytes = 65536;         // decoded subject
+    // Detection
+    std::size_t findings_kept = 1000;          // findings kept for --explain per message (counts are exact)
+    std::size_t distinct_values = 100000;      // distinct values counted per message and type
+};
+
+}  // namespace piiguard::util
