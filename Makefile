@@ -1,15 +1,18 @@
 # piiguard - one non-recursive GNU makefile (see README.md).
 #
-#   make            build the library, the programs and the tests
+#   make            build the library, the programs and the tests (obj/)
 #   make run        install missing Debian packages, build, run the main job
 #   make check      the same, then every test layer; ends with "N passed, N failed"
 #   make bench      throughput figures beside baselines measured in the same run
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 300)
+#   make asan       ASan+UBSan build of the tests and the CLI (obj-asan/)
+#   make fuzzers    libFuzzer targets, clang-14 (obj-fuzz/)
 #   make install    PREFIX=/usr/local DESTDIR=
 
 CXX ?= g++
 CXXFLAGS ?= -O2 -g
-PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -MMD -MP
+LDFLAGS ?=
+PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
 PKGS = libpcre2-8 tomlplusplus
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -18,39 +21,65 @@ LDLIBS = $(PKG_LIBS)
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
-SBINDIR = $(PREFIX)/sbin
 DATADIR = $(PREFIX)/share/piiguard
 MANDIR = $(PREFIX)/share/man
-SYSCONFDIR ?= /etc
+DEFS = -DPIIGUARD_DATADIR='"$(DATADIR)"'
 
-OBJ = obj
 CORE_SRC := $(sort $(wildcard milter/core/*/*.cpp))
 CLI_SRC := $(sort $(wildcard milter/cli/*.cpp))
 UNIT_SRC := $(sort $(wildcard tests/unit/*.cpp))
+TOOL_SRC := tests/golden/mime_dump.cpp tests/bench/scan_bench.cpp
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.cpp))
 
-CORE_OBJ := $(CORE_SRC:%.cpp=$(OBJ)/%.o)
-CLI_OBJ := $(CLI_SRC:%.cpp=$(OBJ)/%.o)
-UNIT_OBJ := $(UNIT_SRC:%.cpp=$(OBJ)/%.o)
-LIB := $(OBJ)/libpiiguard.a
+# Variants: obj/ (release, g++), obj-asan/ (g++ ASan+UBSan), obj-fuzz/ (clang-14 libFuzzer).
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_CXX = clang++-14
+FUZZ_FLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+FUZZ_WARN = -std=c++20 -Wall -Wextra -Imilter/core -Imilter -MMD -MP
 
-PROGRAMS = piiguard
+objs = $(patsubst %.cpp,$(1)/%.o,$(2))
+.SECONDEXPANSION:
 
-.PHONY: all deps deps-test run check check-build bench fuzz install clean
-all: $(PROGRAMS) $(OBJ)/unit_tests
+.PHONY: all deps deps-test run check bench fuzz fuzzers asan install clean
+all: piiguard obj/unit_tests obj/mime_dump
 
-$(OBJ)/%.o: %.cpp
+obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
-	$(CXX) $(PIIGUARD_CXXFLAGS) $(PKG_CFLAGS) $(CXXFLAGS) -c -o $@ $<
+	$(CXX) $(PIIGUARD_CXXFLAGS) $(PKG_CFLAGS) $(DEFS) $(CXXFLAGS) -c -o $@ $<
 
-$(LIB): $(CORE_OBJ)
+obj-asan/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(CXX) $(PIIGUARD_CXXFLAGS) $(PKG_CFLAGS) $(DEFS) $(ASAN_FLAGS) -c -o $@ $<
+
+obj-fuzz/%.o: %.cpp
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_WARN) $(PKG_CFLAGS) $(DEFS) $(FUZZ_FLAGS) -c -o $@ $<
+
+%/libpiiguard.a: $$(call objs,$$*,$(CORE_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
-piiguard: $(CLI_OBJ) $(LIB)
-	$(CXX) $(CXXFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+# Release build.
+piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+obj/scan_bench: obj/tests/bench/scan_bench.o obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(OBJ)/unit_tests: $(UNIT_OBJ) $(LIB)
-	$(CXX) $(CXXFLAGS) -o $@ $(UNIT_OBJ) $(LIB) $(LDLIBS)
+# Sanitizer build.
+asan: obj-asan/unit_tests obj-asan/piiguard
+obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard.a
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+# libFuzzer targets.
+fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan
+obj-fuzz/fuzz_%: obj-fuzz/tests/fuzz/fuzz_%.o obj-fuzz/libpiiguard.a
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
 deps:
 	@sh contrib/install-deps.sh
@@ -68,13 +97,13 @@ check: deps-test
 	@sh tests/check.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(OBJ)/scan_bench
+	@$(MAKE) --no-print-directory all obj/scan_bench
 	@sh tests/bench/run.sh
 
 fuzz: deps
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-300}
 
-install: all
+install: piiguard
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 piiguard $(DESTDIR)$(BINDIR)/piiguard
 	install -m 644 rules/*.toml $(DESTDIR)$(DATADIR)/rules/
@@ -82,6 +111,6 @@ install: all
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 
 clean:
-	rm -rf $(OBJ) obj-asan obj-fuzz tests/out $(PROGRAMS)
+	rm -rf obj obj-asan obj-fuzz tests/out piiguard
 
--include $(CORE_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)
+-include $(shell find obj obj-asan obj-fuzz -name '*.d' 2>/dev/null)

@@ -22,6 +22,7 @@
 //   bool it_codice_fiscale(std::string_view upper16);
 //   bool de_steuer_id(std::string_view digits11);
 //   std::optional<civil_date> parse_date(std::string_view text);
+//   const std::vector<std::string_view> &month_names();
 //
 // DESCRIPTION
 //   Each named validator takes the text a rule's pattern matched, exactly as
@@ -41,6 +42,9 @@
 //   iban: registered country with its exact length, ISO 7064 mod-97 == 1; a
 //   spaced IBAN longer than its country length is cut at the group where the
 //   length is reached (when the cut falls between groups).
+//   uk_nino, es_dni: RULES.md asks for upper-case letters, so lower case is
+//   rejected, not folded (iban, fr_nir and codice fiscale are case-folded).
+//   date: see parse_date below; implemented in dates.cpp.
 //
 // SECURITY
 //   These functions see PII. They never log, and nothing they return is ever
@@ -87,5 +91,11 @@ struct civil_date {
 // forms; numeric d/m/y forms are accepted when valid under either reading and
 // normalized day-first when that reading is valid.
 std::optional<civil_date> parse_date(std::string_view text);
+// month_names - every month word parse_date() accepts (English, German,
+// French, Spanish, Italian, Dutch; full and abbreviated, with and without
+// accents), lower case UTF-8, for building rule patterns. Matching is
+// case-insensitive (ASCII and UTF-8 Latin-1 letters such as Ä/ä, É/é, Û/û);
+// an abbreviation may be followed by '.'.
+const std::vector<std::string_view> &month_names();
 
 }  // namespace piiguard::detect

@@ -1,0 +1,158 @@
+// prefilter - find where a PII match can start, before any regex runs
+
+#include "detect/prefilter.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace piiguard::detect {
+
+namespace {
+
+inline bool is_digit(unsigned char c) { return static_cast<unsigned>(c - '0') < 10u; }
+inline bool is_alnum(unsigned char c) { return is_digit(c) || static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
+
+// digit_mask64 - bit i set iff p[i] is an ASCII digit (p has 64 readable bytes)
+inline uint64_t digit_mask64(const char *p) {
+#if defined(__SSE2__)
+    const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
+    const __m128i lim = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    uint64_t m = 0;
+    for (int i = 0; i < 4; ++i) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * i));
+        __m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, bias), lim);
+        m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(d))) << (16 * i);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i)
+        if (is_digit(static_cast<unsigned char>(p[i]))) m |= uint64_t{1} << i;
+    return m;
+#endif
+}
+
+// alnum_mask64 - bit i set iff p[i] is an ASCII letter or digit
+inline uint64_t alnum_mask64(const char *p) {
+#if defined(__SSE2__)
+    const __m128i dbias = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
+    const __m128i dlim = _mm_set1_epi8(static_cast<char>(-128 + 10));
+    const __m128i lbias = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
+    const __m128i llim = _mm_set1_epi8(static_cast<char>(-128 + 26));
+    const __m128i fold = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int i = 0; i < 4; ++i) {
+        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * i));
+        __m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, dbias), dlim);
+        __m128i l = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), lbias), llim);
+        m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(d, l))))
+             << (16 * i);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int i = 0; i < 64; ++i)
+        if (is_alnum(static_cast<unsigned char>(p[i]))) m |= uint64_t{1} << i;
+    return m;
+#endif
+}
+
+// Cluster builder fed with digit positions in increasing order.
+struct cluster_builder {
+    std::vector<digit_cluster> &out;
+    std::size_t max_gap;
+    bool open = false;
+    digit_cluster cur;
+
+    void add(std::size_t pos) {
+        if (open && pos - cur.last <= max_gap) {
+            cur.last = pos;
+            ++cur.digits;
+            return;
+        }
+        if (open) out.push_back(cur);
+        cur = {pos, pos, 1};
+        open = true;
+    }
+    void close() {
+        if (open) out.push_back(cur);
+        open = false;
+    }
+};
+
+}  // namespace
+
+// find_digit_clusters - group the digits of text into clusters
+void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out) {
+    cluster_builder b{out, max_gap, false, {}};
+    const char *p = text.data();
+    std::size_t n = text.size(), i = 0;
+    for (; i + 64 <= n; i += 64) {
+        uint64_t m = digit_mask64(p + i);
+        while (m) {
+            b.add(i + static_cast<std::size_t>(__builtin_ctzll(m)));
+            m &= m - 1;
+        }
+    }
+    for (; i < n; ++i)
+        if (is_digit(static_cast<unsigned char>(p[i]))) b.add(i);
+    b.close();
+}
+
+// find_words - alphanumeric runs of the wanted lengths starting in [from, to)
+void find_words(std::string_view text, std::size_t from, std::size_t to,
+                const std::vector<int> &lengths, std::vector<word_run> &out) {
+    if (lengths.empty()) return;
+    const std::size_t shortest =
+        static_cast<std::size_t>(*std::min_element(lengths.begin(), lengths.end()));
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(text.data());
+    const std::size_t n = text.size();
+    to = std::min(to, n);
+    auto exact = [&](std::size_t s) {
+        std::size_t e = s;
+        while (e < n && is_alnum(p[e])) ++e;
+        if (std::find(lengths.begin(), lengths.end(), static_cast<int>(e - s)) != lengths.end())
+            out.push_back({s, e - s});
+    };
+    std::size_t i = from;
+    // Bit-parallel path: a run start (alnum, previous byte not) followed by at
+    // least `shortest` alnums; only those few are measured exactly.
+    if (shortest <= 64) {
+        for (; i + 128 <= n && i < to; i += 64) {
+            unsigned __int128 x = static_cast<unsigned __int128>(alnum_mask64(text.data() + i)) |
+                                  static_cast<unsigned __int128>(alnum_mask64(text.data() + i + 64)) << 64;
+            unsigned __int128 run = x;  // bit j: bytes j .. j+len-1 all alnum
+            std::size_t len = 1;
+            while (len < shortest) {
+                std::size_t step = std::min(len, shortest - len);
+                run &= run >> step;
+                len += step;
+            }
+            uint64_t prev = i > 0 && is_alnum(p[i - 1]) ? 1 : 0;
+            uint64_t lo = static_cast<uint64_t>(x);
+            uint64_t starts = lo & ~((lo << 1) | prev);
+            uint64_t m = static_cast<uint64_t>(run) & starts;
+            while (m) {
+                std::size_t s = i + static_cast<std::size_t>(__builtin_ctzll(m));
+                if (s >= from && s < to) exact(s);
+                m &= m - 1;
+            }
+        }
+    }
+    // Tail (and very long lengths): byte loop.
+    if (i > 0 && i < to && is_alnum(p[i - 1]))
+        while (i < to && is_alnum(p[i])) ++i;
+    while (i < to) {
+        while (i < to && !is_alnum(p[i])) ++i;
+        if (i >= to) break;
+        std::size_t s = i;
+        while (i < n && is_alnum(p[i])) ++i;
+        if (i - s >= shortest) exact(s);
+    }
+}
+
+}  // namespace piiguard::detect

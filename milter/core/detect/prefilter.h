@@ -1,0 +1,50 @@
+// NAME
+//   prefilter - find where a PII match can start, before any regex runs
+//
+// SYNOPSIS
+//   #include "detect/prefilter.h"
+//
+//   struct digit_cluster { first, last, digits };
+//   void find_digit_clusters(std::string_view text, std::size_t max_gap,
+//                            std::vector<digit_cluster> &out);
+//   void find_words(std::string_view text, std::size_t from, std::size_t to,
+//                   const std::vector<int> &lengths, std::vector<word_run> &out);
+//
+// DESCRIPTION
+//   Every shipped PII form except the codice fiscale holds digits, and mail
+//   text holds few. find_digit_clusters() walks the text 64 bytes at a time
+//   with SSE2 compares (a portable loop elsewhere) and groups the digits into
+//   clusters: maximal sets of digits where consecutive digits are at most
+//   max_gap bytes apart. The scanner then runs a rule's regex only from a
+//   cluster's start (less ruleset::max_lead) to its last digit, and only for
+//   clusters holding at least the rule's min_digits digits.
+//
+//   find_words() reports runs of ASCII letters and digits whose length is in
+//   `lengths`, starting in [from, to), for rules whose values may hold no
+//   digit (candidate = "word").
+//
+//   Offsets are byte offsets into `text`. Both functions append to `out`.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <vector>
+
+namespace piiguard::detect {
+
+struct digit_cluster {
+    std::size_t first = 0;   // offset of the first digit
+    std::size_t last = 0;    // offset of the last digit
+    std::size_t digits = 0;  // digits in the cluster
+};
+
+struct word_run {
+    std::size_t start = 0;
+    std::size_t length = 0;
+};
+
+void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out);
+void find_words(std::string_view text, std::size_t from, std::size_t to,
+                const std::vector<int> &lengths, std::vector<word_run> &out);
+
+}  // namespace piiguard::detect

@@ -1,0 +1,100 @@
+// NAME
+//   ruleset - rules compiled once (PCRE2 JIT), shared read-only by all scans
+//
+// SYNOPSIS
+//   #include "detect/ruleset.h"
+//
+//   std::shared_ptr<const ruleset> rs = ruleset::compile(std::move(rules));
+//   rs->rules(); rs->types(); rs->type_index("iban");
+//   scratch s(*rs);                                  // one per thread
+//
+// DESCRIPTION
+//   compile() checks and compiles every pattern with PCRE2 (JIT when the
+//   platform has it, PCRE2_USE_OFFSET_LIMIT so that the scanner can bound
+//   where a match may start) and hoists all per-rule work to start-up: the
+//   validator lookup, the type table, the lower-cased context words and the
+//   prefilter parameters. The result is immutable and may be shared between
+//   threads (std::shared_ptr<const ruleset>): a reload compiles a new ruleset
+//   aside and swaps the pointer.
+//
+//   scratch holds what one thread needs to match (PCRE2 match data and match
+//   context). It must be used by one thread at a time and must not outlive
+//   the ruleset it was made for.
+//
+//   Prefilter contract (checked by `piiguard lint` through the examples):
+//   a "digits" rule's match starts at most max_lead bytes before its first
+//   digit, and no two consecutive digits inside one match are more than
+//   max_gap bytes apart.
+//
+// ERRORS
+//   compile() throws rules_error "FILE:LINE:1: rule 'ID': pattern N: REASON at
+//   offset K" for a pattern PCRE2 refuses, and for an empty rule list.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "detect/rule.h"
+#include "detect/validators.h"
+
+struct pcre2_real_code_8;
+struct pcre2_real_match_data_8;
+struct pcre2_real_match_context_8;
+
+namespace piiguard::detect {
+
+struct compiled_rule {
+    rule src;
+    std::vector<pcre2_real_code_8 *> codes;
+    validator_fn validate = nullptr;
+    int type_index = 0;
+    std::vector<std::string> context_lower;  // context words, ASCII lower case
+};
+
+class ruleset {
+public:
+    static constexpr std::size_t max_lead = 32;  // bytes a match may start before its first digit
+    static constexpr std::size_t max_gap = 32;   // bytes between consecutive digits of one match
+
+    static std::shared_ptr<const ruleset> compile(std::vector<rule> rules);
+    ~ruleset();
+    ruleset(const ruleset &) = delete;
+    ruleset &operator=(const ruleset &) = delete;
+
+    const std::vector<compiled_rule> &rules() const { return rules_; }
+    const std::vector<std::string> &types() const { return types_; }
+    // type_index - index of a type name in types(), -1 if no rule has it
+    int type_index(std::string_view type) const;
+    bool jit() const { return jit_; }
+    std::size_t max_captures() const { return max_captures_; }
+    // Smallest min_digits over digit rules (0 if none); word lengths in use.
+    int min_digits() const { return min_digits_; }
+    const std::vector<int> &word_lengths() const { return word_lengths_; }
+
+private:
+    ruleset() = default;
+    std::vector<compiled_rule> rules_;
+    std::vector<std::string> types_;
+    bool jit_ = false;
+    std::size_t max_captures_ = 0;
+    int min_digits_ = 0;
+    std::vector<int> word_lengths_;
+};
+
+class scratch {
+public:
+    explicit scratch(const ruleset &rs);
+    ~scratch();
+    scratch(const scratch &) = delete;
+    scratch &operator=(const scratch &) = delete;
+    pcre2_real_match_data_8 *match_data() const { return md_; }
+    pcre2_real_match_context_8 *match_context() const { return mc_; }
+
+private:
+    pcre2_real_match_data_8 *md_ = nullptr;
+    pcre2_real_match_context_8 *mc_ = nullptr;
+};
+
+}  // namespace piiguard::detect

@@ -1,0 +1,219 @@
+// scanner - per-message streaming PII scan over decoded text segments
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "detect/scanner.h"
+
+#include <algorithm>
+#include <cassert>
+#include <pcre2.h>
+
+#include "detect/context.h"
+#include "util/mask.h"
+
+namespace piiguard::detect {
+
+namespace {
+
+// value_hash - FNV-1a of a normalized value (the value itself is not kept)
+uint64_t value_hash(std::string_view s) {
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char c : s) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+}  // namespace
+
+scanner::scanner(const ruleset &rs, scratch &s, scan_options opts)
+    : rs_(rs), scratch_(s), opts_(std::move(opts)) {
+    rule_values_.resize(rs_.rules().size());
+    type_values_.resize(rs_.types().size());
+    reset();
+}
+
+// reset - forget the message; keep allocations
+void scanner::reset() {
+    result_.counts.assign(rs_.types().size(), 0);
+    result_.max_score.assign(rs_.types().size(), 0);
+    result_.findings.clear();
+    result_.findings_dropped = 0;
+    result_.candidates = 0;
+    result_.values_capped = false;
+    for (auto &s : rule_values_) s.clear();
+    for (auto &s : type_values_) s.clear();
+    in_segment_ = false;
+    finished_ = false;
+    buf_.clear();
+    base_ = scan_from_ = 0;
+}
+
+// begin_segment - start one scanned text
+void scanner::begin_segment(std::string_view kind, std::string_view part_path) {
+    assert(!in_segment_ && !finished_);
+    in_segment_ = true;
+    kind_.assign(kind);
+    path_.assign(part_path);
+    buf_.clear();
+    base_ = scan_from_ = 0;
+}
+
+// feed - the next piece of the segment's UTF-8 text, in bounded steps
+void scanner::feed(std::string_view text) {
+    assert(in_segment_);
+    while (!text.empty()) {
+        std::size_t room = process_bytes + hold_bytes + keep_bytes;
+        room = buf_.size() < room ? room - buf_.size() : 0;
+        std::size_t take = std::min(room, text.size());
+        buf_.append(text.data(), take);
+        text.remove_prefix(take);
+        if (buf_.size() >= process_bytes + hold_bytes + keep_bytes) process(false);
+    }
+}
+
+// end_segment - scan what is left of the segment
+void scanner::end_segment() {
+    assert(in_segment_);
+    process(true);
+    in_segment_ = false;
+    buf_.clear();
+}
+
+// process - examine every match start in [scan_from_, limit)
+void scanner::process(bool final) {
+    const std::size_t n = buf_.size();
+    const std::size_t limit = final ? n : (n > hold_bytes ? n - hold_bytes : 0);
+    if (limit > scan_from_) {
+        clusters_.clear();
+        if (rs_.min_digits() > 0) find_digit_clusters(buf_, ruleset::max_gap, clusters_);
+        words_.clear();
+        find_words(buf_, scan_from_, limit, rs_.word_lengths(), words_);
+        for (std::size_t ri = 0; ri < rs_.rules().size(); ++ri) run_rule(ri, scan_from_, limit);
+        scan_from_ = limit;
+    }
+    // Keep keep_bytes before the next start for look-behind and context words.
+    std::size_t drop = scan_from_ > keep_bytes ? scan_from_ - keep_bytes : 0;
+    if (drop > 0) {
+        buf_.erase(0, drop);
+        base_ += drop;
+        scan_from_ -= drop;
+    }
+}
+
+// run_rule - run one rule's patterns over its candidate start ranges
+void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
+    const compiled_rule &r = rs_.rules()[ri];
+    ranges_.clear();
+    if (r.src.candidate == candidate_class::digits) {
+        const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
+        for (const digit_cluster &c : clusters_) {
+            if (c.digits < need || c.last < from) continue;
+            if (c.first >= limit + ruleset::max_lead) break;
+            std::size_t s = c.first > ruleset::max_lead ? c.first - ruleset::max_lead : 0;
+            s = std::max(s, from);
+            std::size_t e = std::min(c.last, limit - 1);
+            if (s > e) continue;
+            if (!ranges_.empty() && s <= ranges_.back().second + 1)
+                ranges_.back().second = std::max(ranges_.back().second, e);
+            else
+                ranges_.emplace_back(s, e);
+        }
+    } else {
+        for (const word_run &w : words_)
+            if (static_cast<int>(w.length) == r.src.word_length) ranges_.emplace_back(w.start, w.start);
+    }
+    if (ranges_.empty()) return;
+    const PCRE2_SPTR subject = reinterpret_cast<PCRE2_SPTR>(buf_.data());
+    const PCRE2_SIZE len = buf_.size();
+    pcre2_match_data *md = scratch_.match_data();
+    pcre2_match_context *mc = scratch_.match_context();
+    for (pcre2_code *code : r.codes) {
+        for (const auto &[s, e] : ranges_) {
+            pcre2_set_offset_limit(mc, e);
+            PCRE2_SIZE pos = s;
+            while (pos <= e) {
+                int rc = rs_.jit() ? pcre2_jit_match(code, subject, len, pos, 0, md, mc)
+                                   : pcre2_match(code, subject, len, pos, 0, md, mc);
+                if (rc < 0) break;  // no match (or match limit): nothing starts in range
+                const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+                consider(ri, ov[0], ov[1]);
+                pos = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+            }
+        }
+    }
+}
+
+// consider - validate one pattern match, check context, count it
+void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
+    const compiled_rule &r = rs_.rules()[ri];
+    ++result_.candidates;
+    std::string_view matched(buf_.data() + start, end - start);
+    validation v;
+    if (r.validate) {
+        v = r.validate(matched);
+    } else {
+        v.ok = !matched.empty();
+        v.normalized.assign(matched);
+    }
+    if (!v.ok) {
+        if (opts_.explain) record(r, ri, start, end, nullptr, -1, "validator");
+        return;
+    }
+    int ctx = -1;
+    if (!r.context_lower.empty())
+        ctx = find_context(buf_, start, end, r.context_lower, r.src.context.before, r.src.context.after);
+    if (r.src.context.required && ctx < 0) {
+        if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");
+        return;
+    }
+    record(r, ri, start, end, &v.normalized, ctx, nullptr);
+}
+
+// record - count a finding (or keep a rejected candidate for --explain)
+void scanner::record(const compiled_rule &r, std::size_t ri, std::size_t start, std::size_t end,
+                     const std::string *normalized, int ctx, const char *rejected) {
+    bool counted = false;
+    if (!rejected) {
+        auto &set = rule_values_[ri];
+        if (set.size() < opts_.limits.distinct_values)
+            counted = set.insert(value_hash(*normalized)).second;
+        else
+            result_.values_capped = true;
+    }
+    if (result_.findings.size() >= opts_.limits.findings_kept) {
+        ++result_.findings_dropped;
+        return;
+    }
+    finding f;
+    f.rule_index = static_cast<int>(ri);
+    f.type_index = r.type_index;
+    f.segment = kind_;
+    f.part_path = path_;
+    f.offset = base_ + start;
+    f.length = end - start;
+    if (ctx >= 0) f.context_word = r.src.context.words[static_cast<std::size_t>(ctx)];
+    f.counted = counted;
+    if (rejected) f.rejected = rejected;
+    if (opts_.keep_masked && normalized) f.masked = util::mask(*normalized);
+    result_.findings.push_back(std::move(f));
+}
+
+// finish - apply each rule's min_count and count distinct values per type
+const scan_result &scanner::finish() {
+    assert(!in_segment_);
+    finished_ = true;
+    for (std::size_t ri = 0; ri < rs_.rules().size(); ++ri) {
+        const compiled_rule &r = rs_.rules()[ri];
+        const auto &vals = rule_values_[ri];
+        if (vals.empty() || vals.size() < static_cast<std::size_t>(r.src.min_count)) continue;
+        type_values_[static_cast<std::size_t>(r.type_index)].insert(vals.begin(), vals.end());
+        int &ms = result_.max_score[static_cast<std::size_t>(r.type_index)];
+        ms = std::max(ms, r.src.score);
+    }
+    for (std::size_t t = 0; t < type_values_.size(); ++t)
+        result_.counts[t] = static_cast<int>(type_values_[t].size());
+    return result_;
+}
+
+}  // namespace piiguard::detect

@@ -1,0 +1,737 @@
+// NAME
+//   decoder.cpp - the MIME part state machine
+//
+// DESCRIPTION
+//   See decoder.h. The decoder is always in one of two modes:
+//   * headers: physical lines are assembled (at most header_line_bytes at a
+//     time), unfolded into fields; Subject, Content-Type,
+//     Content-Transfer-Encoding and Content-Disposition are kept. A blank
+//     line, or a line that is not a header (bad_header), ends the section
+//     and end_headers() decides what the body is;
+//   * body: lines are found with memchr; only a line that starts with "--"
+//     is looked at as a possible boundary of one of the open multiparts
+//     (innermost first, RFC 2046 syntax). Everything else is handed on in
+//     runs to the current consumer: a text part pipeline (part_text), a
+//     binary part (bytes counted, then skipped()), a preamble (kept up to
+//     64 KB, scanned as text if its boundary never comes), or nothing
+//     (epilogue). The line end before a boundary belongs to the boundary,
+//     so the last line end of each run is held back until the next line is
+//     known not to be a boundary.
+//   Nesting uses an explicit stack of open multiparts (frames_); a
+//   message/rfc822 part just starts a new header section one level deeper.
+//
+// LIMITS AND ERRORS
+//   Multipart or message nesting deeper than limits.mime_depth is scanned as
+//   flat text (depth_limit). Leaf parts beyond limits.parts are skipped
+//   (part_limit, skip_reason::size_limit). A possible boundary line is
+//   buffered up to the longest open boundary + 70 bytes; longer lines are
+//   streamed through.
+#include "mime/decoder.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+#include <vector>
+
+#include "mime/header.h"
+#include "mime/normalize.h"
+#include "mime/part_text.h"
+
+namespace piiguard::mime {
+
+namespace {
+
+constexpr std::size_t k_preamble_bytes = 65536;  // preamble kept in case no boundary comes
+constexpr std::size_t k_boundary_slack = 70;     // "--", "--", whitespace, CR LF after a boundary
+
+// child_path - IMAP part number of child i of the entity at path
+std::string child_path(const std::string &path, std::size_t i)
+{
+    return path.empty() ? std::to_string(i) : path + "." + std::to_string(i);
+}
+
+// cut_utf8 - s cut to at most n bytes, not inside a UTF-8 sequence
+std::string_view cut_utf8(std::string_view s, std::size_t n)
+{
+    if (s.size() <= n)
+        return s;
+    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
+        --n;
+    return s.substr(0, n);
+}
+
+}  // namespace
+
+struct decoder::impl {
+    enum class mode { headers, body };
+    enum class field { none, ignored, subject, content_type, encoding, disposition };
+    enum class consumer { ignore, text, binary, preamble };
+
+    struct entity {
+        std::string path;
+        std::size_t depth = 0;
+        bool is_message = true;  // has its own Subject; single body is part ".1"
+        bool digest_child = false;
+        std::string ctype, cte, disposition;
+        bool has_ctype = false, has_cte = false, has_disposition = false;
+    };
+
+    struct frame {
+        std::string boundary;
+        std::string path;       // children are path.1, path.2, ...
+        std::string leaf_path;  // path used if the preamble is scanned
+        std::size_t depth = 0;
+        std::size_t next = 0;
+        bool digest = false;
+        bool seen = false;      // a boundary line was met
+    };
+
+    impl(text_sink &sink, const util::limits &lim) : sink_(sink), lim_(lim), text_(sink, st_)
+    {
+        line_max_ = std::max<std::size_t>(lim_.header_line_bytes, 256);
+    }
+
+    // headers
+    std::string_view feed_headers(std::string_view in);
+    bool header_piece(bool complete);
+    void start_field(std::string_view name, std::string_view body);
+    void append_field(std::string_view piece);
+    void end_field();
+    void flush_subject(bool final);
+    void end_headers();
+    void start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child);
+    // parts
+    void start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
+                    transfer_encoding enc, bool text);
+    void emit_filename(const std::string &path, const std::string &type, const std::string &charset,
+                       const std::string &name);
+    std::string filename_of(const header_value &ct, const header_value &cd);
+    // body
+    std::string_view feed_body(std::string_view in);
+    void deliver(const char *a, const char *b, bool at_line_start);
+    void consume(std::string_view s);
+    bool try_boundary(std::string_view line);
+    void end_body(bool flush_preamble);
+    void pop_frame();
+    std::size_t candidate_max() const { return 2 + max_boundary_ + k_boundary_slack; }
+    void finish();
+
+    text_sink &sink_;
+    util::limits lim_;
+    status st_;
+    part_text text_;
+    std::size_t line_max_;
+    mode mode_ = mode::headers;
+    bool finished_ = false;
+    entity ent_;
+    // header state
+    std::string hline_;
+    bool hline_cont_ = false;
+    bool first_line_ = true;
+    std::size_t section_bytes_ = 0;
+    std::string field_;
+    field field_kind_ = field::none;
+    bool subject_open_ = false;
+    bool subject_first_ = true;
+    std::size_t subject_bytes_ = 0;
+    // body state
+    consumer body_ = consumer::ignore;
+    skipped_part skip_;
+    std::string preamble_;
+    std::string cand_;        // a line start that may be a boundary
+    std::string held_eol_;    // line end held back (may belong to a boundary)
+    bool held_cr_ = false;    // a CR at the end of a chunk, inside a line
+    bool mid_line_ = false;
+    std::vector<frame> frames_;
+    std::size_t max_boundary_ = 0;
+};
+
+// start_entity - a new header section (message or part)
+void decoder::impl::start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child)
+{
+    ent_ = entity{};
+    ent_.path = std::move(path);
+    ent_.depth = depth;
+    ent_.is_message = is_message;
+    ent_.digest_child = digest_child;
+    st_.max_depth = std::max(st_.max_depth, depth);
+    mode_ = mode::headers;
+    hline_.clear();
+    hline_cont_ = false;
+    first_line_ = true;
+    section_bytes_ = 0;
+    field_kind_ = field::none;
+    field_.clear();
+}
+
+// feed_headers - header lines; returns the input left when the body starts
+std::string_view decoder::impl::feed_headers(std::string_view in)
+{
+    while (!in.empty()) {
+        const void *nl = std::memchr(in.data(), '\n', in.size());
+        const std::size_t take = nl ? static_cast<std::size_t>(static_cast<const char *>(nl) - in.data()) + 1
+                                    : in.size();
+        const std::size_t room = line_max_ - hline_.size();
+        if (take > room) {  // overlong physical line: process it in pieces
+            hline_.append(in.substr(0, room));
+            in.remove_prefix(room);
+            if (!header_piece(false))
+                return in;
+            continue;
+        }
+        hline_.append(in.substr(0, take));
+        in.remove_prefix(take);
+        if (!nl)
+            return {};
+        if (!header_piece(true))
+            return in;
+    }
+    return {};
+}
+
+// header_piece - handle hline_ (a whole line, or a piece of an overlong one); false when the body starts
+bool decoder::impl::header_piece(bool complete)
+{
+    const bool first_piece = !hline_cont_;
+    hline_cont_ = !complete;
+    std::string_view line = hline_;
+    if (complete && !line.empty() && line.back() == '\n')
+        line.remove_suffix(1);
+    if (complete && !line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    section_bytes_ += hline_.size();
+    if (section_bytes_ > lim_.header_section_bytes && field_kind_ != field::none) {
+        st_.flags |= header_truncated;
+        end_field();
+        field_kind_ = field::ignored;
+    }
+    if (!first_piece) {
+        append_field(line);
+    } else if (complete && line.empty()) {
+        end_field();
+        hline_.clear();
+        end_headers();
+        return false;
+    } else if ((line[0] == ' ' || line[0] == '\t') && field_kind_ != field::none) {
+        append_field(line);
+    } else {
+        end_field();
+        std::string_view name, body;
+        if (section_bytes_ > lim_.header_section_bytes) {
+            st_.flags |= header_truncated;
+            field_kind_ = field::ignored;
+        } else if (split_header_line(line, name, body)) {
+            start_field(name, body);
+        } else if (first_line_ && ent_.depth == 0 && line.starts_with("From ")) {
+            field_kind_ = field::ignored;  // mbox separator line
+        } else {
+            st_.flags |= bad_header;  // not a header: the body starts with this line
+            std::string raw;
+            raw.swap(hline_);
+            hline_cont_ = false;
+            end_headers();
+            std::string_view rest = raw;  // (end_headers may have started a nested message)
+            while (!rest.empty())
+                rest = mode_ == mode::headers ? feed_headers(rest) : feed_body(rest);
+            return false;
+        }
+    }
+    first_line_ = false;
+    hline_.clear();
+    return true;
+}
+
+// start_field - a new header field
+void decoder::impl::start_field(std::string_view name, std::string_view body)
+{
+    const std::string n = ascii_lower(name);
+    field_.clear();
+    if (n == "subject" && ent_.is_message)
+        field_kind_ = field::subject, subject_first_ = true, subject_bytes_ = 0;
+    else if (n == "content-type" && !ent_.has_ctype)
+        field_kind_ = field::content_type;
+    else if (n == "content-transfer-encoding" && !ent_.has_cte)
+        field_kind_ = field::encoding;
+    else if (n == "content-disposition" && !ent_.has_disposition)
+        field_kind_ = field::disposition;
+    else
+        field_kind_ = field::ignored;
+    append_field(body);
+}
+
+// append_field - more of the current field (unfolded: line ends removed)
+void decoder::impl::append_field(std::string_view piece)
+{
+    if (field_kind_ == field::ignored || field_kind_ == field::none)
+        return;
+    if (field_.size() + piece.size() <= line_max_) {
+        field_.append(piece);
+        return;
+    }
+    st_.flags |= long_header;
+    if (field_kind_ != field::subject) {
+        field_.append(piece.substr(0, line_max_ - field_.size()));
+        return;
+    }
+    while (field_.size() + piece.size() > line_max_) {  // the Subject is scanned in pieces
+        const std::size_t n = line_max_ - field_.size();
+        field_.append(piece.substr(0, n));
+        piece.remove_prefix(n);
+        flush_subject(false);
+    }
+    field_.append(piece);
+}
+
+// flush_subject - decode and emit field_ as (a piece of) the Subject segment
+void decoder::impl::flush_subject(bool final)
+{
+    std::string_view raw = field_;
+    if (subject_first_)
+        raw = trim(raw);
+    std::string text = normalize_text(decode_rfc2047(raw, st_.flags));
+    if (final && subject_first_)
+        text.assign(trim(text));
+    subject_first_ = false;
+    field_.clear();
+    if (!subject_open_) {
+        segment_info info;
+        info.kind = segment_kind::subject;
+        info.part_path = ent_.path;
+        info.depth = static_cast<int>(ent_.depth);
+        sink_.begin_segment(info);
+        subject_open_ = true;
+    }
+    const std::size_t room = lim_.subject_bytes - std::min(subject_bytes_, lim_.subject_bytes);
+    std::string_view t = cut_utf8(text, room);
+    if (t.size() < text.size())
+        st_.flags |= header_truncated;
+    if (!t.empty()) {
+        sink_.text(t);
+        subject_bytes_ += t.size();
+        st_.text_bytes += t.size();
+    }
+    if (final) {
+        sink_.end_segment();
+        subject_open_ = false;
+    }
+}
+
+// end_field - the current field is complete
+void decoder::impl::end_field()
+{
+    switch (field_kind_) {
+    case field::subject:
+        flush_subject(true);
+        break;
+    case field::content_type:
+        ent_.ctype = field_, ent_.has_ctype = true;
+        break;
+    case field::encoding:
+        ent_.cte = field_, ent_.has_cte = true;
+        break;
+    case field::disposition:
+        ent_.disposition = field_, ent_.has_disposition = true;
+        break;
+    default:
+        break;
+    }
+    field_kind_ = field::none;
+    field_.clear();
+}
+
+// filename_of - decoded file name: disposition filename, else type name
+std::string decoder::impl::filename_of(const header_value &ct, const header_value &cd)
+{
+    const header_param *p = cd.param("filename");
+    if (!p)
+        p = ct.param("name");
+    if (!p)
+        return {};
+    std::string name = p->decoded ? p->value : decode_rfc2047(p->value, st_.flags);
+    name = normalize_text(name);
+    if (name.size() > lim_.filename_bytes) {
+        st_.flags |= long_header;
+        name.assign(cut_utf8(name, lim_.filename_bytes));
+    }
+    return name;
+}
+
+// emit_filename - a filename segment
+void decoder::impl::emit_filename(const std::string &path, const std::string &type,
+                                  const std::string &charset, const std::string &name)
+{
+    if (name.empty())
+        return;
+    segment_info info;
+    info.kind = segment_kind::filename;
+    info.part_path = path;
+    info.content_type = type;
+    info.charset = charset;
+    info.filename = name;
+    info.depth = static_cast<int>(ent_.depth);
+    sink_.begin_segment(info);
+    sink_.text(name);
+    st_.text_bytes += name.size();
+    sink_.end_segment();
+}
+
+// start_leaf - a leaf part: text pipeline or counted binary
+void decoder::impl::start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
+                               transfer_encoding enc, bool text)
+{
+    const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
+    const header_param *cs = ct.param("charset");
+    const std::string charset = cs ? ascii_lower(trim(cs->value)) : std::string();
+    const std::string name = filename_of(ct, cd);
+    skip_ = skipped_part{path, type, name, skip_reason::binary, 0};
+    if (++st_.parts > lim_.parts) {
+        st_.flags |= part_limit;
+        st_.skipped_parts++;
+        skip_.reason = skip_reason::size_limit;
+        body_ = consumer::binary;
+        return;
+    }
+    emit_filename(path, type, charset, name);
+    if (!text) {
+        st_.skipped_parts++;
+        body_ = consumer::binary;
+        return;
+    }
+    st_.text_parts++;
+    segment_info info;
+    info.kind = segment_kind::body;
+    info.part_path = path;
+    info.content_type = type;
+    info.charset = charset;
+    info.filename = name;
+    info.html = type == "text/html";
+    info.depth = static_cast<int>(ent_.depth);
+    text_.begin(info, enc);
+    body_ = consumer::text;
+}
+
+// end_headers - the header section is over: decide what the body is
+void decoder::impl::end_headers()
+{
+    mode_ = mode::body;
+    mid_line_ = false;
+    held_cr_ = false;
+    held_eol_.clear();
+    cand_.clear();
+    const header_value ct = parse_header_value(ent_.ctype, st_.flags);
+    const header_value cd = parse_header_value(ent_.disposition, st_.flags);
+    std::string type = ct.value;
+    if (!ent_.has_ctype || type.find('/') == std::string::npos)
+        type = ent_.digest_child ? "message/rfc822" : "text/plain";
+    bool unknown = false;
+    const transfer_encoding enc = parse_transfer_encoding(ent_.cte, unknown);
+    if (unknown)
+        st_.flags |= unknown_encoding;
+    const bool too_deep = ent_.depth + 1 > lim_.mime_depth;
+    if (type.starts_with("multipart/")) {
+        const header_param *b = ct.param("boundary");
+        if (!b || b->value.empty() || b->value.size() > lim_.boundary_bytes) {
+            st_.flags |= missing_boundary | (b && !b->value.empty() ? long_boundary : 0u);
+            return start_leaf(type, ct, cd, enc, true);
+        }
+        if (too_deep) {
+            st_.flags |= depth_limit;
+            return start_leaf(type, ct, cd, enc, true);
+        }
+        if (b->value.size() > 70)
+            st_.flags |= long_boundary;
+        frame f;
+        f.boundary = b->value;
+        f.path = ent_.path;
+        f.leaf_path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
+        f.depth = ent_.depth;
+        f.digest = type == "multipart/digest";
+        frames_.push_back(std::move(f));
+        max_boundary_ = std::max(max_boundary_, b->value.size());
+        body_ = consumer::preamble;
+        preamble_.clear();
+        return;
+    }
+    if ((type == "message/rfc822" || type == "message/global") && enc == transfer_encoding::identity) {
+        if (too_deep) {
+            st_.flags |= depth_limit;
+            return start_leaf(type, ct, cd, enc, true);
+        }
+        const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
+        const header_param *cs = ct.param("charset");
+        emit_filename(path, type, cs ? ascii_lower(cs->value) : std::string(), filename_of(ct, cd));
+        start_entity(path, ent_.depth + 1, true, false);
+        return;
+    }
+    const bool text = type.starts_with("text/") || type.starts_with("message/");
+    start_leaf(type, ct, cd, enc, text);
+}
+
+// consume - body bytes (not a boundary) to the current consumer
+void decoder::impl::consume(std::string_view s)
+{
+    if (s.empty())
+        return;
+    switch (body_) {
+    case consumer::text:
+        text_.write(s);
+        return;
+    case consumer::binary:
+        skip_.bytes += s.size();
+        return;
+    case consumer::preamble:
+        if (preamble_.size() + s.size() <= k_preamble_bytes) {
+            preamble_.append(s);
+            return;
+        }
+        // a long preamble: scan it (and what follows until a boundary) as text
+        {
+            segment_info info;
+            info.part_path = frames_.back().leaf_path;
+            info.content_type = "text/plain";
+            info.depth = static_cast<int>(frames_.back().depth);
+            text_.begin(info, transfer_encoding::identity);
+            text_.write(preamble_);
+            preamble_.clear();
+            body_ = consumer::text;
+            text_.write(s);
+        }
+        return;
+    case consumer::ignore:
+        return;
+    }
+}
+
+// deliver - body bytes [a, b): whole lines when at_line_start, else a line piece
+void decoder::impl::deliver(const char *a, const char *b, bool at_line_start)
+{
+    if (a == b)
+        return;
+    std::size_t eol = 0;
+    if (at_line_start)
+        eol = (b - a >= 2 && b[-2] == '\r') ? 2 : 1;
+    else if (b[-1] == '\r')
+        eol = 1;
+    if (held_cr_) {
+        held_cr_ = false;
+        if (at_line_start && b - a == 1) {  // "\r" | "\n": the line end is CR LF
+            held_eol_.assign("\r\n");
+            return;
+        }
+        consume("\r");
+    } else if (!held_eol_.empty()) {
+        consume(held_eol_);
+        held_eol_.clear();
+    }
+    consume(std::string_view(a, static_cast<std::size_t>(b - a) - eol));
+    if (at_line_start)
+        held_eol_.assign(b - eol, eol);
+    else
+        held_cr_ = eol == 1;
+}
+
+// try_boundary - if line (no line end) is a boundary of an open multipart, act on it
+bool decoder::impl::try_boundary(std::string_view line)
+{
+    if (line.size() < 2 || line[0] != '-' || line[1] != '-')
+        return false;
+    const std::string_view rest0 = line.substr(2);
+    for (std::size_t k = frames_.size(); k-- > 0;) {
+        const std::string &b = frames_[k].boundary;
+        if (!rest0.starts_with(b))
+            continue;
+        std::string_view rest = rest0.substr(b.size());
+        const bool close = rest.starts_with("--");
+        if (close)
+            rest.remove_prefix(2);
+        if (!std::all_of(rest.begin(), rest.end(), [](char c) { return c == ' ' || c == '\t'; }))
+            continue;
+        held_eol_.clear();
+        held_cr_ = false;
+        const bool top_unseen = !frames_.back().seen;
+        end_body(top_unseen && k + 1 < frames_.size());
+        while (frames_.size() > k + 1)
+            pop_frame();
+        frame &f = frames_[k];
+        f.seen = true;
+        if (close) {
+            frames_.pop_back();
+            max_boundary_ = 0;
+            for (const auto &g : frames_)
+                max_boundary_ = std::max(max_boundary_, g.boundary.size());
+            body_ = consumer::ignore;  // epilogue
+            return true;
+        }
+        start_entity(child_path(f.path, ++f.next), f.depth + 1, false, f.digest);
+        return true;
+    }
+    return false;
+}
+
+// pop_frame - drop the innermost multipart, which never saw its close boundary
+void decoder::impl::pop_frame()
+{
+    st_.flags |= frames_.back().seen ? truncated_part : missing_boundary;
+    frames_.pop_back();
+    max_boundary_ = 0;
+    for (const auto &g : frames_)
+        max_boundary_ = std::max(max_boundary_, g.boundary.size());
+}
+
+// end_body - the current part ends (boundary or end of message)
+void decoder::impl::end_body(bool flush_preamble)
+{
+    switch (body_) {
+    case consumer::text:
+        text_.end();
+        break;
+    case consumer::binary:
+        sink_.skipped(skip_);
+        break;
+    case consumer::preamble:
+        if (flush_preamble && !frames_.empty()) {
+            segment_info info;
+            info.part_path = frames_.back().leaf_path;
+            info.content_type = "text/plain";
+            info.depth = static_cast<int>(frames_.back().depth);
+            text_.begin(info, transfer_encoding::identity);
+            text_.write(preamble_);
+            text_.end();
+        }
+        preamble_.clear();
+        break;
+    case consumer::ignore:
+        break;
+    }
+    body_ = consumer::ignore;
+}
+
+// feed_body - body bytes; returns the input left when a new header section starts
+std::string_view decoder::impl::feed_body(std::string_view in)
+{
+    const char *p = in.data();
+    const char *const end = p + in.size();
+    if (!cand_.empty()) {  // complete the possible boundary line kept from the last chunk
+        const std::size_t want = candidate_max() - std::min(candidate_max(), cand_.size());
+        const void *nl = std::memchr(p, '\n', std::min<std::size_t>(want, in.size()));
+        if (!nl && in.size() < want) {
+            cand_.append(in);
+            return {};
+        }
+        const char *stop = nl ? static_cast<const char *>(nl) + 1 : p + want;
+        cand_.append(p, stop);
+        p = stop;
+        std::string line;
+        line.swap(cand_);
+        std::string_view l = line;
+        if (nl) {
+            l.remove_suffix(1);
+            if (!l.empty() && l.back() == '\r')
+                l.remove_suffix(1);
+            if (try_boundary(l))
+                return mode_ == mode::headers ? std::string_view(p, static_cast<std::size_t>(end - p))
+                                              : feed_body(std::string_view(p, static_cast<std::size_t>(end - p)));
+        }
+        deliver(line.data(), line.data() + line.size(), nl != nullptr);
+        mid_line_ = nl == nullptr;
+    }
+    const char *run = p;
+    while (p < end) {
+        if (mid_line_) {
+            const void *nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+            if (!nl) {
+                deliver(run, end, false);
+                return {};
+            }
+            p = static_cast<const char *>(nl) + 1;
+            mid_line_ = false;
+            continue;
+        }
+        mid_line_ = true;  // p is a line start
+        if (frames_.empty() || *p != '-' || (end - p >= 2 && p[1] != '-'))
+            continue;
+        const std::size_t avail = static_cast<std::size_t>(end - p);
+        const void *nl = std::memchr(p, '\n', std::min(avail, candidate_max()));
+        if (!nl) {
+            if (avail >= candidate_max())
+                continue;  // too long for a boundary line
+            deliver(run, p, true);
+            cand_.assign(p, end);
+            mid_line_ = false;
+            return {};
+        }
+        const char *next = static_cast<const char *>(nl) + 1;
+        std::string_view l(p, static_cast<std::size_t>(static_cast<const char *>(nl) - p));
+        if (!l.empty() && l.back() == '\r')
+            l.remove_suffix(1);
+        deliver(run, p, true);
+        run = p;
+        if (try_boundary(l)) {
+            mid_line_ = false;
+            p = run = next;
+            if (mode_ == mode::headers)
+                return std::string_view(p, static_cast<std::size_t>(end - p));
+        }
+    }
+    deliver(run, end, !mid_line_);
+    return {};
+}
+
+// finish - end of message: flush pending lines, parts and frames
+void decoder::impl::finish()
+{
+    if (mode_ == mode::headers && !hline_.empty()) {
+        if (hline_.back() != '\n')
+            hline_.push_back('\n');
+        header_piece(true);
+    }
+    if (mode_ == mode::body && !cand_.empty()) {
+        std::string line;
+        line.swap(cand_);
+        std::string_view l = line;
+        if (!l.empty() && l.back() == '\r')
+            l.remove_suffix(1);
+        if (!try_boundary(l))
+            deliver(line.data(), line.data() + line.size(), false);
+    }
+    if (mode_ == mode::headers) {
+        end_field();
+        end_headers();
+    }
+    if (held_cr_)
+        consume("\r");
+    consume(held_eol_);
+    held_eol_.clear();
+    held_cr_ = false;
+    end_body(!frames_.empty() && !frames_.back().seen);
+    while (!frames_.empty())
+        pop_frame();
+    finished_ = true;
+}
+
+// decoder - a decoder writing to sink
+decoder::decoder(text_sink &sink, const util::limits &lim) : impl_(std::make_unique<impl>(sink, lim)) {}
+
+// ~decoder - release the state
+decoder::~decoder() = default;
+
+// feed - decode the next chunk of the raw message
+void decoder::feed(std::string_view raw)
+{
+    assert(!impl_->finished_);
+    impl_->st_.raw_bytes += raw.size();
+    while (!raw.empty())
+        raw = impl_->mode_ == impl::mode::headers ? impl_->feed_headers(raw) : impl_->feed_body(raw);
+}
+
+// finish - end of message
+void decoder::finish()
+{
+    if (!impl_->finished_)
+        impl_->finish();
+}
+
+// result - anomaly flags and counters
+const status &decoder::result() const { return impl_->st_; }
+
+}  // namespace piiguard::mime

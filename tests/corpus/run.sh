@@ -1,0 +1,66 @@
+#!/bin/sh
+# corpus/run.sh PIIGUARD SHARED - the shared corpora through `piiguard scan`.
+#
+# 1. dev/: scored by shared/tools/score.py against truth.jsonl; message-level
+#    precision and recall must be >= 0.99 and every type's F1 >= 0.97.
+# 2. real/: every file scans (exit 0, one JSON line, within 30 s); the PII
+#    hits are listed for review (types and counts only).
+set -u
+PG=$1
+SHARED=$2
+cd "$(dirname "$0")/../.."
+OUT=tests/out
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+
+if [ ! -f "$SHARED/corpus/dev/truth.jsonl" ]; then
+    ko "no corpus at $SHARED/corpus (set SHARED=)"
+    echo "$pass passed, $fail failed"
+    exit 1
+fi
+
+"$PG" scan --json "$SHARED"/corpus/dev/*.eml >"$OUT/dev.jsonl" 2>"$OUT/dev.err"
+python3 "$SHARED/tools/score.py" "$SHARED/corpus/dev/truth.jsonl" "$OUT/dev.jsonl" --strict \
+    --json "$OUT/dev-score.json" >"$OUT/dev-score.txt" 2>&1
+tail -n 1 "$OUT/dev-score.txt"
+if python3 - "$OUT/dev-score.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+m = r["message"]
+bad = []
+if m["precision"] < 0.99: bad.append("message precision %.3f < 0.99" % m["precision"])
+if m["recall"] < 0.99: bad.append("message recall %.3f < 0.99" % m["recall"])
+for t, s in sorted(r["types"].items()):
+    if s["in_macro"] and s["f1"] < 0.97: bad.append("%s F1 %.3f < 0.97" % (t, s["f1"]))
+for b in bad: print("  " + b)
+sys.exit(1 if bad else 0)
+PY
+then ok "dev corpus: precision/recall >= 0.99, every type F1 >= 0.97"
+else ko "dev corpus below the bar (see $OUT/dev-score.txt)"; fi
+
+# real/: no crash, no hang, one line per file.
+n=0
+bad=0
+: >"$OUT/real.jsonl"
+for f in $(find "$SHARED/corpus/real" -type f ! -name '*.md' ! -name '*.tsv' | sort); do
+    n=$((n + 1))
+    if ! timeout 30 "$PG" scan --json "$f" >>"$OUT/real.jsonl" 2>>"$OUT/real.err"; then
+        bad=$((bad + 1))
+        echo "  scan failed (exit $?): $f"
+    fi
+done
+lines=$(wc -l <"$OUT/real.jsonl")
+if [ "$bad" -eq 0 ] && [ "$lines" -eq "$n" ]; then ok "real corpus: $n files scanned, no failure"
+else ko "real corpus: $bad of $n files failed, $lines result lines"; fi
+echo "real corpus PII hits (file: types):"
+python3 - "$OUT/real.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["pii"]:
+        print("  %s: %s" % (o["file"].split("corpus/real/")[-1], json.dumps(o["types"], sort_keys=True)))
+PY
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
