@@ -80,10 +80,12 @@ TEST_SUITE("rules_load") {
         CHECK(rs->types().size() == 2);
         CHECK(rs->type_index("t_two") == 1);
         CHECK(rs->type_index("nope") == -1);
-        CHECK(rs->min_digits() == 4);
+        REQUIRE(rs->gaps().size() == 1);
+        CHECK(rs->gaps()[0] == 32);
         REQUIRE(rs->word_lengths().size() == 1);
         CHECK(rs->word_lengths()[0] == 4);
-        CHECK(rs->rules()[0].context_lower[0] == "foo");
+        CHECK(rs->rules()[0].context.find("FOO 1234", 4, 8, 50, 20) == 0);
+        CHECK(rs->rules()[0].context.find("1234 bar baz", 0, 4, 50, 20) == 1);
         CHECK(rs->jit());
     }
 

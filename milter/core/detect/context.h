@@ -4,9 +4,8 @@
 // SYNOPSIS
 //   #include "detect/context.h"
 //
-//   int find_context(std::string_view text, std::size_t start, std::size_t end,
-//                    const std::vector<std::string> &words_lower,
-//                    int before_chars, int after_chars);
+//   context_matcher m(words);             // built once per rule, at compile time
+//   int i = m.find(text, start, end, before_chars, after_chars);
 //
 // DESCRIPTION
 //   Looks for any of the words (already ASCII lower-cased) in `text` around
@@ -14,7 +13,9 @@
 //   (ASCII letters), does not touch an ASCII letter on either side, and either
 //   ends at most before_chars characters before `start` or starts at most
 //   after_chars characters after `end`. Characters are UTF-8 code points.
-//   Returns the index of the first word found, or -1.
+//   Returns the index of a word found (the first in text order), or -1.
+//   The matcher indexes the words by their first byte, so a window is walked
+//   once whatever the number of words.
 //
 //   The caller guarantees that text holds enough context on each side (the
 //   scanner keeps the last bytes of a segment, see scanner.h) or that the
@@ -28,8 +29,21 @@
 
 namespace piiguard::detect {
 
-int find_context(std::string_view text, std::size_t start, std::size_t end,
-                 const std::vector<std::string> &words_lower, int before_chars, int after_chars);
+class context_matcher {
+public:
+    context_matcher() = default;
+    explicit context_matcher(const std::vector<std::string> &words);
+    bool empty() const { return words_.empty(); }
+    // find - index of a context word near text[start, end), or -1
+    int find(std::string_view text, std::size_t start, std::size_t end, int before_chars,
+             int after_chars) const;
+
+private:
+    int word_at(std::string_view text, std::size_t pos, std::size_t lo, std::size_t hi_end) const;
+    std::vector<std::string> words_;           // ASCII lower case
+    std::vector<std::vector<int>> by_first_;   // 256 lists: words starting with that byte
+    std::size_t longest_ = 0;
+};
 
 // back_chars - offset `chars` UTF-8 characters before pos (clamped at 0)
 std::size_t back_chars(std::string_view text, std::size_t pos, int chars);

@@ -103,6 +103,19 @@ void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector
     b.close();
 }
 
+// merge_clusters - clusters of `in` merged where at most max_gap apart
+void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
+                    std::vector<digit_cluster> &out) {
+    for (const digit_cluster &c : in) {
+        if (!out.empty() && c.first - out.back().last <= max_gap) {
+            out.back().last = c.last;
+            out.back().digits += c.digits;
+        } else {
+            out.push_back(c);
+        }
+    }
+}
+
 // find_words - alphanumeric runs of the wanted lengths starting in [from, to)
 void find_words(std::string_view text, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out) {

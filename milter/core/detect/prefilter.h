@@ -7,6 +7,8 @@
 //   struct digit_cluster { first, last, digits };
 //   void find_digit_clusters(std::string_view text, std::size_t max_gap,
 //                            std::vector<digit_cluster> &out);
+//   void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
+//                       std::vector<digit_cluster> &out);
 //   void find_words(std::string_view text, std::size_t from, std::size_t to,
 //                   const std::vector<int> &lengths, std::vector<word_run> &out);
 //
@@ -44,6 +46,9 @@ struct word_run {
 };
 
 void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out);
+// merge_clusters - clusters of `in` merged where at most max_gap apart
+void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
+                    std::vector<digit_cluster> &out);
 void find_words(std::string_view text, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out);
 

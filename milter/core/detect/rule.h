@@ -16,7 +16,11 @@
 //   pattern matched, optional context words, and the prefilter class that
 //   tells the scanner where a match can start (see ruleset.h):
 //
-//   candidate = "digits"  a match contains at least min_digits ASCII digits
+//   candidate = "digits"  a match contains at least min_digits ASCII digits,
+//                         starts at most `lead` bytes before its first digit,
+//                         and consecutive digits in it are at most `gap`
+//                         bytes apart (defaults 1, 32, 32: always safe; the
+//                         shipped rules set tight values, checked by lint)
 //               "word"    a match is a run of exactly word_length letters or
 //                         digits (for values that may hold no digit at all)
 //
@@ -51,7 +55,9 @@ struct rule {
     std::vector<std::string> patterns;
     std::string validator;    // empty = none (the match itself, trimmed, is the value)
     candidate_class candidate = candidate_class::digits;
-    int min_digits = 1;       // candidate = digits
+    int min_digits = 1;       // candidate = digits: digits in the value, at least
+    int lead = 32;            // candidate = digits: bytes the value may start before its first digit
+    int gap = 32;             // candidate = digits: largest distance between consecutive digits
     int word_length = 0;      // candidate = word
     context_spec context;
     int min_count = 1;        // distinct values of this rule needed before they count

@@ -19,13 +19,6 @@ std::string pcre2_message(int code) {
     return reinterpret_cast<const char *>(buf);
 }
 
-// ascii_lower - lower-case ASCII letters only (context words may hold UTF-8)
-std::string ascii_lower(std::string s) {
-    for (char &c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
 [[noreturn]] void fail(const rule &r, const std::string &reason) {
     throw rules_error(r.file + ":" + std::to_string(r.line) + ":1: rule '" + r.id + "': " + reason);
 }
@@ -44,10 +37,9 @@ std::shared_ptr<const ruleset> ruleset::compile(std::vector<rule> rules) {
         auto t = std::find(rs->types_.begin(), rs->types_.end(), r.type);
         cr.type_index = static_cast<int>(t - rs->types_.begin());
         if (t == rs->types_.end()) rs->types_.push_back(r.type);
-        for (const std::string &w : r.context.words) cr.context_lower.push_back(ascii_lower(w));
-        if (r.candidate == candidate_class::digits) {
-            if (rs->min_digits_ == 0 || r.min_digits < rs->min_digits_) rs->min_digits_ = r.min_digits;
-        } else if (std::find(rs->word_lengths_.begin(), rs->word_lengths_.end(), r.word_length) ==
+        cr.context = context_matcher(r.context.words);
+        if (r.candidate == candidate_class::word &&
+            std::find(rs->word_lengths_.begin(), rs->word_lengths_.end(), r.word_length) ==
                    rs->word_lengths_.end()) {
             rs->word_lengths_.push_back(r.word_length);
         }
@@ -71,6 +63,14 @@ std::shared_ptr<const ruleset> ruleset::compile(std::vector<rule> rules) {
             rs->max_captures_ = std::max<std::size_t>(rs->max_captures_, caps);
         }
     }
+    // Distinct digit gaps, smallest first; each rule points at its own.
+    for (const compiled_rule &c : rs->rules_)
+        if (c.src.candidate == candidate_class::digits) rs->gaps_.push_back(static_cast<std::size_t>(c.src.gap));
+    std::sort(rs->gaps_.begin(), rs->gaps_.end());
+    rs->gaps_.erase(std::unique(rs->gaps_.begin(), rs->gaps_.end()), rs->gaps_.end());
+    for (compiled_rule &c : rs->rules_)
+        c.gap_index = static_cast<int>(std::lower_bound(rs->gaps_.begin(), rs->gaps_.end(),
+                                                        static_cast<std::size_t>(c.src.gap)) - rs->gaps_.begin());
     return rs;
 }
 

@@ -22,9 +22,10 @@
 //   the ruleset it was made for.
 //
 //   Prefilter contract (checked by `piiguard lint` through the examples):
-//   a "digits" rule's match starts at most max_lead bytes before its first
+//   a "digits" rule's match starts at most rule::lead bytes before its first
 //   digit, and no two consecutive digits inside one match are more than
-//   max_gap bytes apart.
+//   rule::gap bytes apart. gaps() lists the distinct gaps, smallest first, so
+//   that the scanner clusters digits once per distinct gap.
 //
 // ERRORS
 //   compile() throws rules_error "FILE:LINE:1: rule 'ID': pattern N: REASON at
@@ -36,6 +37,7 @@
 #include <string_view>
 #include <vector>
 
+#include "detect/context.h"
 #include "detect/rule.h"
 #include "detect/validators.h"
 
@@ -50,14 +52,12 @@ struct compiled_rule {
     std::vector<pcre2_real_code_8 *> codes;
     validator_fn validate = nullptr;
     int type_index = 0;
-    std::vector<std::string> context_lower;  // context words, ASCII lower case
+    int gap_index = 0;        // index into ruleset::gaps() (digits rules)
+    context_matcher context;  // the rule's context words, indexed
 };
 
 class ruleset {
 public:
-    static constexpr std::size_t max_lead = 32;  // bytes a match may start before its first digit
-    static constexpr std::size_t max_gap = 32;   // bytes between consecutive digits of one match
-
     static std::shared_ptr<const ruleset> compile(std::vector<rule> rules);
     ~ruleset();
     ruleset(const ruleset &) = delete;
@@ -69,9 +69,9 @@ public:
     int type_index(std::string_view type) const;
     bool jit() const { return jit_; }
     std::size_t max_captures() const { return max_captures_; }
-    // Smallest min_digits over digit rules (0 if none); word lengths in use.
-    int min_digits() const { return min_digits_; }
+    // Word lengths of "word" rules; distinct gaps of "digits" rules.
     const std::vector<int> &word_lengths() const { return word_lengths_; }
+    const std::vector<std::size_t> &gaps() const { return gaps_; }
 
 private:
     ruleset() = default;
@@ -79,8 +79,8 @@ private:
     std::vector<std::string> types_;
     bool jit_ = false;
     std::size_t max_captures_ = 0;
-    int min_digits_ = 0;
     std::vector<int> word_lengths_;
+    std::vector<std::size_t> gaps_;
 };
 
 class scratch {

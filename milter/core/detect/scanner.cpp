@@ -85,8 +85,14 @@ void scanner::process(bool final) {
     const std::size_t n = buf_.size();
     const std::size_t limit = final ? n : (n > hold_bytes ? n - hold_bytes : 0);
     if (limit > scan_from_) {
-        clusters_.clear();
-        if (rs_.min_digits() > 0) find_digit_clusters(buf_, ruleset::max_gap, clusters_);
+        // Cluster the digits once at the smallest gap, then merge for larger ones.
+        const auto &gaps = rs_.gaps();
+        clusters_.resize(gaps.size());
+        for (std::size_t g = 0; g < gaps.size(); ++g) {
+            clusters_[g].clear();
+            if (g == 0) find_digit_clusters(buf_, gaps[0], clusters_[0]);
+            else merge_clusters(clusters_[g - 1], gaps[g], clusters_[g]);
+        }
         words_.clear();
         find_words(buf_, scan_from_, limit, rs_.word_lengths(), words_);
         for (std::size_t ri = 0; ri < rs_.rules().size(); ++ri) run_rule(ri, scan_from_, limit);
@@ -107,10 +113,11 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
     ranges_.clear();
     if (r.src.candidate == candidate_class::digits) {
         const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
-        for (const digit_cluster &c : clusters_) {
+        const std::size_t lead = static_cast<std::size_t>(r.src.lead);
+        for (const digit_cluster &c : clusters_[static_cast<std::size_t>(r.gap_index)]) {
             if (c.digits < need || c.last < from) continue;
-            if (c.first >= limit + ruleset::max_lead) break;
-            std::size_t s = c.first > ruleset::max_lead ? c.first - ruleset::max_lead : 0;
+            if (c.first >= limit + lead) break;
+            std::size_t s = c.first > lead ? c.first - lead : 0;
             s = std::max(s, from);
             std::size_t e = std::min(c.last, limit - 1);
             if (s > e) continue;
@@ -161,8 +168,7 @@ void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
         return;
     }
     int ctx = -1;
-    if (!r.context_lower.empty())
-        ctx = find_context(buf_, start, end, r.context_lower, r.src.context.before, r.src.context.after);
+    if (!r.context.empty()) ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after);
     if (r.src.context.required && ctx < 0) {
         if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");
         return;

@@ -96,7 +96,7 @@ private:
     std::size_t base_ = 0;       // segment offset of buf_[0]
     std::size_t scan_from_ = 0;  // next match start to examine (offset in buf_)
     // Per-process scratch, kept to avoid allocations.
-    std::vector<digit_cluster> clusters_;
+    std::vector<std::vector<digit_cluster>> clusters_;  // per ruleset gap
     std::vector<word_run> words_;
     std::vector<std::pair<std::size_t, std::size_t>> ranges_;
 };

@@ -194,6 +194,8 @@ bool decoder::impl::header_piece(bool complete)
 {
     const bool first_piece = !hline_cont_;
     hline_cont_ = !complete;
+    if (!complete)
+        st_.flags |= long_header;
     std::string_view line = hline_;
     if (complete && !line.empty() && line.back() == '\n')
         line.remove_suffix(1);

@@ -161,6 +161,15 @@ std::string join_sections(std::vector<section> &secs, unsigned &flags)
     return to_utf8(bytes, charset.empty() ? "utf-8" : charset, flags);
 }
 
+// raw_text - header text outside encoded words: UTF-8 if valid, else windows-1252
+std::string raw_text(std::string_view s, unsigned &flags)
+{
+    bool incomplete;
+    if (utf8_valid_prefix(s, &incomplete) == s.size())
+        return std::string(s);
+    return to_utf8(s, "windows-1252", flags);
+}
+
 }  // namespace
 
 // ascii_lower - s with ASCII letters lower-cased
@@ -223,7 +232,7 @@ std::string decode_rfc2047(std::string_view text, unsigned &flags)
         const bool blank = std::all_of(literal.begin(), literal.end(), is_blank);
         if (!(last_was_word && blank && at != std::string_view::npos) && !literal.empty()) {
             flush();
-            out += to_utf8(literal, "utf-8", flags);
+            out += raw_text(literal, flags);
         }
         if (at == std::string_view::npos)
             break;

@@ -1,0 +1,21 @@
+#!/bin/sh
+# bench/run.sh - `make bench`: throughput figures beside baselines measured in
+# the same run, on one core (taskset -c 0 when available). The machine is
+# shared and noisy: compare the ratios, not the absolute figures.
+set -u
+cd "$(dirname "$0")/../.."
+OUT=tests/out
+mkdir -p $OUT
+PIN=""
+command -v taskset >/dev/null 2>&1 && PIN="taskset -c 0"
+MB=${BENCH_MB:-64}
+echo "== piiguard bench (single core, ${MB} MB of generated mail-like text)"
+$PIN obj/scan_bench --rules rules --mb "$MB" --text-out $OUT/bench-text.txt
+# Read floor: grep -F -c of a string that is not in the text (best of 3).
+best=""
+for i in 1 2 3; do
+    t=$( { /usr/bin/env time -f %e $PIN grep -F -c 'absent-string-xyzzy' $OUT/bench-text.txt >/dev/null; } 2>&1 | tail -n 1)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l 2>/dev/null || python3 -c "print(int($t < $best))")" = 1 ]; then best=$t; fi
+done
+python3 -c "import os; s=os.path.getsize('$OUT/bench-text.txt')/1048576; t=max($best, 0.001); print('grep-F-floor: %.0f MB/s (grep -F -c of an absent string, %.1f MB)' % (s/t, s))"
+rm -f $OUT/bench-text.txt
