@@ -28,6 +28,39 @@ const detect::scan_result &scan_example(detect::scanner &sc, const std::string &
     return sc.finish();
 }
 
+// Texts built around a must_match example to check the prefilter settings
+// (min_digits, max_digits, lead, gap, word_length) against the pattern:
+// lists, neighbouring numbers, repeats.
+std::vector<std::string> variants(const std::string &e) {
+    return {e, e + "," + e, "1," + e + ",2", e + ", " + e + "; " + e, "ref 12345 " + e + " 67890",
+            "x " + e + "\n" + e + " 4 5 6"};
+}
+
+// check_prefilter - the prefiltered scan must count what an exhaustive scan counts
+int check_prefilter(const detect::ruleset &rs, detect::scanner &fast, std::size_t ri) {
+    detect::scratch scratch(rs);
+    detect::scan_options all;
+    all.exhaustive = true;
+    detect::scanner slow(rs, scratch, all);
+    const detect::rule &r = rs.rules()[ri].src;
+    int failures = 0;
+    for (std::size_t i = 0; i < r.must_match.size(); ++i) {
+        for (const std::string &v : variants(r.must_match[i])) {
+            std::vector<int> a = scan_example(fast, v).counts;
+            if (a != scan_example(slow, v).counts) {
+                std::fprintf(stderr,
+                             "%s:%d:1: rule '%s': example match[%zu]: the prefilter (min_digits, max_digits, "
+                             "lead, gap or word_length) misses matches of the pattern in a list or next to "
+                             "other numbers\n",
+                             r.file.c_str(), r.line, r.id.c_str(), i);
+                ++failures;
+                break;
+            }
+        }
+    }
+    return failures;
+}
+
 // check_examples - run every example of every rule; count failures
 int check_examples(const detect::ruleset &rs) {
     detect::scratch scratch(rs);
@@ -47,6 +80,7 @@ int check_examples(const detect::ruleset &rs) {
                 hit = hit || (f.rule_index == static_cast<int>(ri) && f.rejected.empty());
             if (!hit) report("match", i, "was not found by this rule");
         }
+        failures += check_prefilter(rs, sc, ri);
         for (std::size_t i = 0; i < r.must_not_match.size(); ++i) {
             const detect::scan_result &res = scan_example(sc, r.must_not_match[i]);
             if (res.counts[static_cast<std::size_t>(rs.rules()[ri].type_index)] > 0)

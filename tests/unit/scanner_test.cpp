@@ -46,10 +46,16 @@ candidate = "word"
 word_length = 8
 )";
 
+scan_options explain_options() {
+    scan_options o;
+    o.explain = true;
+    return o;
+}
+
 struct fixture {
     std::shared_ptr<const ruleset> rs = ruleset::compile(load_rules_string(test_rules, "test.toml"));
     scratch sc{*rs};
-    scanner s{*rs, sc, scan_options{true, false, {}}};
+    scanner s{*rs, sc, explain_options()};
 
     // counts - scan one body segment fed in chunks of `step` bytes (0 = whole)
     std::vector<int> counts(const std::string &text, std::size_t step = 0) {

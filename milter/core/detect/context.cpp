@@ -40,6 +40,8 @@ context_matcher::context_matcher(const std::vector<std::string> &words) : by_fir
         for (char &ch : l) ch = static_cast<char>(lower(static_cast<unsigned char>(ch)));
         if (l.empty()) continue;
         by_first_[static_cast<unsigned char>(l[0])].push_back(static_cast<int>(words_.size()));
+        first_[static_cast<unsigned char>(l[0])] = true;
+        if (is_letter(static_cast<unsigned char>(l[0]))) first_[static_cast<unsigned char>(l[0]) - 32] = true;
         longest_ = std::max(longest_, l.size());
         words_.push_back(std::move(l));
     }
@@ -71,10 +73,13 @@ int context_matcher::find(std::string_view text, std::size_t start, std::size_t 
     const std::size_t ws = back_chars(text, start, before_chars);
     const std::size_t we = forward_chars(text, end, after_chars);
     std::size_t p = ws > longest_ ? ws - longest_ : 0;
+    const unsigned char *t = reinterpret_cast<const unsigned char *>(text.data());
     for (; p < start; ++p)
-        if (int wi = word_at(text, p, ws, start); wi >= 0) return wi;
+        if (first_[t[p]])
+            if (int wi = word_at(text, p, ws, start); wi >= 0) return wi;
     for (p = end; p <= we && p < text.size(); ++p)
-        if (int wi = word_at(text, p, 0, text.size()); wi >= 0) return wi;
+        if (first_[t[p]])
+            if (int wi = word_at(text, p, 0, text.size()); wi >= 0) return wi;
     return -1;
 }
 

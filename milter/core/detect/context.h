@@ -42,6 +42,7 @@ private:
     int word_at(std::string_view text, std::size_t pos, std::size_t lo, std::size_t hi_end) const;
     std::vector<std::string> words_;           // ASCII lower case
     std::vector<std::vector<int>> by_first_;   // 256 lists: words starting with that byte
+    bool first_[256] = {};                     // either case of a first byte
     std::size_t longest_ = 0;
 };
 

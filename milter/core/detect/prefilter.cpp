@@ -86,21 +86,46 @@ struct cluster_builder {
 
 }  // namespace
 
-// find_digit_clusters - group the digits of text into clusters
-void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out) {
-    cluster_builder b{out, max_gap, false, {}};
+// compute - the digit and alphanumeric bit masks of text, 64 bytes a word
+void char_masks::compute(std::string_view text) {
+    const std::size_t n = text.size(), blocks = (n + 63) / 64;
+    digit_.resize(blocks);
+    alnum_.resize(blocks);
     const char *p = text.data();
-    std::size_t n = text.size(), i = 0;
-    for (; i + 64 <= n; i += 64) {
-        uint64_t m = digit_mask64(p + i);
-        while (m) {
-            b.add(i + static_cast<std::size_t>(__builtin_ctzll(m)));
-            m &= m - 1;
+    std::size_t b = 0;
+    for (; (b + 1) * 64 <= n; ++b) {
+        digit_[b] = digit_mask64(p + 64 * b);
+        alnum_[b] = alnum_mask64(p + 64 * b);
+    }
+    if (b < blocks) {  // partial last block
+        uint64_t d = 0, a = 0;
+        for (std::size_t i = 64 * b; i < n; ++i) {
+            unsigned char c = static_cast<unsigned char>(p[i]);
+            if (is_digit(c)) d |= uint64_t{1} << (i - 64 * b);
+            if (is_alnum(c)) a |= uint64_t{1} << (i - 64 * b);
+        }
+        digit_[b] = d;
+        alnum_[b] = a;
+    }
+}
+
+// find_digit_clusters - group the digits of the masked text into clusters
+void find_digit_clusters(const char_masks &m, std::size_t max_gap, std::vector<digit_cluster> &out) {
+    cluster_builder b{out, max_gap, false, {}};
+    for (std::size_t blk = 0; blk < m.digit_.size(); ++blk) {
+        uint64_t d = m.digit_[blk];
+        while (d) {
+            b.add(64 * blk + static_cast<std::size_t>(__builtin_ctzll(d)));
+            d &= d - 1;
         }
     }
-    for (; i < n; ++i)
-        if (is_digit(static_cast<unsigned char>(p[i]))) b.add(i);
     b.close();
+}
+
+void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out) {
+    char_masks m;
+    m.compute(text);
+    find_digit_clusters(m, max_gap, out);
 }
 
 // merge_clusters - clusters of `in` merged where at most max_gap apart
@@ -117,7 +142,7 @@ void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
 }
 
 // find_words - alphanumeric runs of the wanted lengths starting in [from, to)
-void find_words(std::string_view text, std::size_t from, std::size_t to,
+void find_words(std::string_view text, const char_masks &m, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out) {
     if (lengths.empty()) return;
     const std::size_t shortest =
@@ -131,41 +156,47 @@ void find_words(std::string_view text, std::size_t from, std::size_t to,
         if (std::find(lengths.begin(), lengths.end(), static_cast<int>(e - s)) != lengths.end())
             out.push_back({s, e - s});
     };
-    std::size_t i = from;
-    // Bit-parallel path: a run start (alnum, previous byte not) followed by at
-    // least `shortest` alnums; only those few are measured exactly.
-    if (shortest <= 64) {
-        for (; i + 128 <= n && i < to; i += 64) {
-            unsigned __int128 x = static_cast<unsigned __int128>(alnum_mask64(text.data() + i)) |
-                                  static_cast<unsigned __int128>(alnum_mask64(text.data() + i + 64)) << 64;
-            unsigned __int128 run = x;  // bit j: bytes j .. j+len-1 all alnum
-            std::size_t len = 1;
-            while (len < shortest) {
-                std::size_t step = std::min(len, shortest - len);
-                run &= run >> step;
-                len += step;
-            }
-            uint64_t prev = i > 0 && is_alnum(p[i - 1]) ? 1 : 0;
-            uint64_t lo = static_cast<uint64_t>(x);
-            uint64_t starts = lo & ~((lo << 1) | prev);
-            uint64_t m = static_cast<uint64_t>(run) & starts;
-            while (m) {
-                std::size_t s = i + static_cast<std::size_t>(__builtin_ctzll(m));
-                if (s >= from && s < to) exact(s);
-                m &= m - 1;
-            }
+    if (shortest > 64) {  // very long words: plain loop
+        std::size_t i = from;
+        if (i > 0 && i < to && is_alnum(p[i - 1]))
+            while (i < to && is_alnum(p[i])) ++i;
+        while (i < to) {
+            while (i < to && !is_alnum(p[i])) ++i;
+            if (i >= to) break;
+            std::size_t s = i;
+            while (i < n && is_alnum(p[i])) ++i;
+            if (i - s >= shortest) exact(s);
+        }
+        return;
+    }
+    // A run start (alnum, previous byte not) followed by at least `shortest`
+    // alnums; only those few are measured exactly.
+    const std::size_t blocks = m.alnum_.size();
+    for (std::size_t blk = from / 64; blk < blocks && 64 * blk < to; ++blk) {
+        uint64_t lo = m.alnum_[blk];
+        uint64_t hi = blk + 1 < blocks ? m.alnum_[blk + 1] : 0;
+        unsigned __int128 run = static_cast<unsigned __int128>(lo) | static_cast<unsigned __int128>(hi) << 64;
+        std::size_t len = 1;
+        while (len < shortest) {
+            std::size_t step = std::min(len, shortest - len);
+            run &= run >> step;
+            len += step;
+        }
+        uint64_t prev = blk > 0 ? m.alnum_[blk - 1] >> 63 : 0;
+        uint64_t c = static_cast<uint64_t>(run) & lo & ~((lo << 1) | prev);
+        while (c) {
+            std::size_t s = 64 * blk + static_cast<std::size_t>(__builtin_ctzll(c));
+            if (s >= from && s < to) exact(s);
+            c &= c - 1;
         }
     }
-    // Tail (and very long lengths): byte loop.
-    if (i > 0 && i < to && is_alnum(p[i - 1]))
-        while (i < to && is_alnum(p[i])) ++i;
-    while (i < to) {
-        while (i < to && !is_alnum(p[i])) ++i;
-        if (i >= to) break;
-        std::size_t s = i;
-        while (i < n && is_alnum(p[i])) ++i;
-        if (i - s >= shortest) exact(s);
-    }
+}
+
+void find_words(std::string_view text, std::size_t from, std::size_t to,
+                const std::vector<int> &lengths, std::vector<word_run> &out) {
+    char_masks m;
+    m.compute(text);
+    find_words(text, m, from, to, lengths, out);
 }
 
 }  // namespace piiguard::detect

@@ -25,10 +25,13 @@
 //   `lengths`, starting in [from, to), for rules whose values may hold no
 //   digit (candidate = "word").
 //
-//   Offsets are byte offsets into `text`. Both functions append to `out`.
+//   char_masks computes both bit masks in one SIMD pass so that the scanner
+//   reads each buffer once; the string_view overloads compute them inside.
+//   Offsets are byte offsets into `text`. All functions append to `out`.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -45,10 +48,20 @@ struct word_run {
     std::size_t length = 0;
 };
 
+// char_masks - one bit per byte: ASCII digit, ASCII letter or digit (SSE2)
+class char_masks {
+public:
+    void compute(std::string_view text);
+    std::vector<uint64_t> digit_, alnum_;  // bit i of word b: byte 64*b+i
+};
+
+void find_digit_clusters(const char_masks &m, std::size_t max_gap, std::vector<digit_cluster> &out);
 void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out);
 // merge_clusters - clusters of `in` merged where at most max_gap apart
 void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
                     std::vector<digit_cluster> &out);
+void find_words(std::string_view text, const char_masks &m, std::size_t from, std::size_t to,
+                const std::vector<int> &lengths, std::vector<word_run> &out);
 void find_words(std::string_view text, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out);
 

@@ -19,7 +19,9 @@
 //   candidate = "digits"  a match contains at least min_digits ASCII digits,
 //                         starts at most `lead` bytes before its first digit,
 //                         and consecutive digits in it are at most `gap`
-//                         bytes apart (defaults 1, 32, 32: always safe; the
+//                         bytes apart; with max_digits, the cluster of digits
+//                         around a value (at that gap) holds at most that
+//                         many (defaults 1, 64, 32, 32: always safe; the
 //                         shipped rules set tight values, checked by lint)
 //               "word"    a match is a run of exactly word_length letters or
 //                         digits (for values that may hold no digit at all)
@@ -56,6 +58,7 @@ struct rule {
     std::string validator;    // empty = none (the match itself, trimmed, is the value)
     candidate_class candidate = candidate_class::digits;
     int min_digits = 1;       // candidate = digits: digits in the value, at least
+    int max_digits = 64;      // candidate = digits: at most this many in the digit cluster
     int lead = 32;            // candidate = digits: bytes the value may start before its first digit
     int gap = 32;             // candidate = digits: largest distance between consecutive digits
     int word_length = 0;      // candidate = word

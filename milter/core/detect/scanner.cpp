@@ -85,16 +85,17 @@ void scanner::process(bool final) {
     const std::size_t n = buf_.size();
     const std::size_t limit = final ? n : (n > hold_bytes ? n - hold_bytes : 0);
     if (limit > scan_from_) {
+        masks_.compute(buf_);
         // Cluster the digits once at the smallest gap, then merge for larger ones.
         const auto &gaps = rs_.gaps();
         clusters_.resize(gaps.size());
         for (std::size_t g = 0; g < gaps.size(); ++g) {
             clusters_[g].clear();
-            if (g == 0) find_digit_clusters(buf_, gaps[0], clusters_[0]);
+            if (g == 0) find_digit_clusters(masks_, gaps[0], clusters_[0]);
             else merge_clusters(clusters_[g - 1], gaps[g], clusters_[g]);
         }
         words_.clear();
-        find_words(buf_, scan_from_, limit, rs_.word_lengths(), words_);
+        find_words(buf_, masks_, scan_from_, limit, rs_.word_lengths(), words_);
         for (std::size_t ri = 0; ri < rs_.rules().size(); ++ri) run_rule(ri, scan_from_, limit);
         scan_from_ = limit;
     }
@@ -111,11 +112,14 @@ void scanner::process(bool final) {
 void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
     const compiled_rule &r = rs_.rules()[ri];
     ranges_.clear();
-    if (r.src.candidate == candidate_class::digits) {
+    if (opts_.exhaustive) {
+        ranges_.emplace_back(from, limit - 1);
+    } else if (r.src.candidate == candidate_class::digits) {
         const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
+        const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
         const std::size_t lead = static_cast<std::size_t>(r.src.lead);
         for (const digit_cluster &c : clusters_[static_cast<std::size_t>(r.gap_index)]) {
-            if (c.digits < need || c.last < from) continue;
+            if (c.digits < need || c.digits > most || c.last < from) continue;
             if (c.first >= limit + lead) break;
             std::size_t s = c.first > lead ? c.first - lead : 0;
             s = std::max(s, from);

@@ -51,6 +51,7 @@ namespace piiguard::detect {
 struct scan_options {
     bool explain = false;      // keep rejected candidates too
     bool keep_masked = false;  // fill finding::masked
+    bool exhaustive = false;   // no prefilter: every rule from every offset (lint's reference)
     util::limits limits;
 };
 
@@ -98,6 +99,7 @@ private:
     // Per-process scratch, kept to avoid allocations.
     std::vector<std::vector<digit_cluster>> clusters_;  // per ruleset gap
     std::vector<word_run> words_;
+    char_masks masks_;
     std::vector<std::pair<std::size_t, std::size_t>> ranges_;
 };
 
