@@ -39,6 +39,8 @@ FUZZ_WARN = -std=c++20 -Wall -Wextra -Imilter/core -Imilter -MMD -MP
 
 objs = $(patsubst %.cpp,$(1)/%.o,$(2))
 .SECONDEXPANSION:
+# Objects made through pattern rules are not intermediate: keep them.
+.SECONDARY:
 
 .PHONY: all deps deps-test run check bench fuzz fuzzers asan install clean
 all: piiguard obj/unit_tests obj/mime_dump

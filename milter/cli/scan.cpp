@@ -64,6 +64,7 @@ std::string finding_json(const detect::ruleset &rs, const detect::finding &f) {
     if (!r.src.validator.empty()) o += ", \"validator\": " + util::json_string(r.src.validator);
     if (!f.context_word.empty()) o += ", \"context\": " + util::json_string(f.context_word);
     if (!f.rejected.empty()) o += ", \"rejected\": " + util::json_string(f.rejected);
+    else o += std::string(", \"repeat\": ") + (f.counted ? "false" : "true");
     if (!f.masked.empty()) o += ", \"value\": " + util::json_string(f.masked);
     return o + "}";
 }

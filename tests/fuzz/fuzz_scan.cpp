@@ -27,7 +27,7 @@ std::shared_ptr<const detect::ruleset> rules() {
     return rs;
 }
 
-std::vector<int> scan(std::string_view msg, std::size_t step) {
+std::vector<int> scan_counts(std::string_view msg, std::size_t step) {
     auto rs = rules();
     detect::scratch s(*rs);
     scan::message_scan ms(*rs, s);
@@ -44,8 +44,8 @@ std::vector<int> scan(std::string_view msg, std::size_t step) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
     if (size < 1 || size > (1u << 18)) return 0;
     std::string_view msg(reinterpret_cast<const char *>(data) + 1, size - 1);
-    std::vector<int> a = scan(msg, 1 + data[0]);
-    std::vector<int> b = scan(msg, msg.size() + 1);
+    std::vector<int> a = scan_counts(msg, 1 + data[0]);
+    std::vector<int> b = scan_counts(msg, msg.size() + 1);
     if (a != b) std::abort();
     return 0;
 }

@@ -136,6 +136,13 @@ TEST_SUITE("rules_load") {
         }
     }
 
+    TEST_CASE("a diagnostic is one line: control characters from the file are escaped") {
+        std::string err = load_error("[[rule]]\nid = \"a\"\nlead = f\ngap = 2\n");
+        CHECK(err.rfind("t.toml:3:", 0) == 0);
+        CHECK(err.find('\n') == std::string::npos);
+        CHECK(err.find("\\x0A") != std::string::npos);
+    }
+
     TEST_CASE("a missing rules directory is an error naming it") {
         std::string err;
         try {

@@ -31,6 +31,7 @@ namespace piiguard::detect {
 struct finding {
     int rule_index = 0;
     int type_index = 0;
+    std::size_t segment_index = 0;  // 0 for the first scanned text of the message, 1 ...
     std::string segment;     // "subject", "filename", "body"
     std::string part_path;   // MIME part path, "" for the top-level headers
     std::size_t offset = 0;  // byte offset of the match in the segment's decoded text
@@ -44,7 +45,7 @@ struct finding {
 struct scan_result {
     std::vector<int> counts;     // per type index: distinct values
     std::vector<int> max_score;  // per type index: highest rule score that counted
-    std::vector<finding> findings;
+    std::vector<finding> findings;  // in message order (segment, then offset)
     std::size_t findings_dropped = 0;  // findings not kept (over limits.findings_kept)
     std::size_t candidates = 0;        // pattern matches examined
     bool values_capped = false;        // distinct_values limit reached for some type

@@ -32,12 +32,14 @@
 #include <vector>
 
 #include "detect/rule.h"
+#include "util/printable.h"
 
 namespace piiguard::detect {
 
+// One line, control characters escaped, at most 1000 bytes (util/printable.h).
 class rules_error : public std::runtime_error {
 public:
-    using std::runtime_error::runtime_error;
+    explicit rules_error(const std::string &what) : std::runtime_error(util::printable(what, 1000)) {}
 };
 
 std::vector<rule> load_rules_file(const std::string &path);

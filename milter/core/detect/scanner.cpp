@@ -45,6 +45,7 @@ void scanner::reset() {
     for (auto &s : type_values_) s.clear();
     in_segment_ = false;
     finished_ = false;
+    segments_ = 0;
     buf_.clear();
     base_ = scan_from_ = 0;
 }
@@ -53,6 +54,7 @@ void scanner::reset() {
 void scanner::begin_segment(std::string_view kind, std::string_view part_path) {
     assert(!in_segment_ && !finished_);
     in_segment_ = true;
+    ++segments_;
     kind_.assign(kind);
     path_.assign(part_path);
     buf_.clear();
@@ -198,6 +200,7 @@ void scanner::record(const compiled_rule &r, std::size_t ri, std::size_t start, 
     finding f;
     f.rule_index = static_cast<int>(ri);
     f.type_index = r.type_index;
+    f.segment_index = segments_ - 1;
     f.segment = kind_;
     f.part_path = path_;
     f.offset = base_ + start;
@@ -221,6 +224,9 @@ const scan_result &scanner::finish() {
         int &ms = result_.max_score[static_cast<std::size_t>(r.type_index)];
         ms = std::max(ms, r.src.score);
     }
+    std::stable_sort(result_.findings.begin(), result_.findings.end(), [](const finding &a, const finding &b) {
+        return a.segment_index != b.segment_index ? a.segment_index < b.segment_index : a.offset < b.offset;
+    });
     for (std::size_t t = 0; t < type_values_.size(); ++t)
         result_.counts[t] = static_cast<int>(type_values_[t].size());
     return result_;

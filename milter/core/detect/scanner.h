@@ -93,6 +93,7 @@ private:
     bool in_segment_ = false;
     bool finished_ = false;
     std::string kind_, path_;
+    std::size_t segments_ = 0;   // segments begun in this message
     std::string buf_;            // text window
     std::size_t base_ = 0;       // segment offset of buf_[0]
     std::size_t scan_from_ = 0;  // next match start to examine (offset in buf_)

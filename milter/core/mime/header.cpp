@@ -297,8 +297,9 @@ header_value parse_header_value(std::string_view body, unsigned &flags)
         if (v.size() < k_max_sections)
             v.push_back(std::move(sec));
     }
-    for (auto &[name, secs] : ext) {
-        header_param p{name, join_sections(secs, flags), true};
+    for (auto &entry : ext) {
+        const std::string &name = entry.first;
+        header_param p{name, join_sections(entry.second, flags), true};
         auto it = std::find_if(hv.params.begin(), hv.params.end(),
                                [&](const header_param &q) { return q.name == name; });
         if (it != hv.params.end())
