@@ -13,7 +13,7 @@ CXX ?= g++
 CXXFLAGS ?= -O2 -g
 LDFLAGS ?=
 PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
-PKGS = libpcre2-8 tomlplusplus
+PKGS = libpcre2-8 tomlplusplus libssl libcrypto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
@@ -21,12 +21,16 @@ LDLIBS = $(PKG_LIBS)
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
+SBINDIR = $(PREFIX)/sbin
 DATADIR = $(PREFIX)/share/piiguard
 MANDIR = $(PREFIX)/share/man
 DEFS = -DPIIGUARD_DATADIR='"$(DATADIR)"'
 
 CORE_SRC := $(sort $(wildcard milter/core/*/*.cpp))
 CLI_SRC := $(sort $(wildcard milter/cli/*.cpp))
+MILTER_SRC := $(sort $(wildcard milter/smfi/*.cpp))
+POLICYD_SRC := $(sort $(wildcard milter/policyd/*.cpp))
+MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter) -lpthread
 UNIT_SRC := $(sort $(wildcard tests/unit/*.cpp))
 TOOL_SRC := tests/golden/mime_dump.cpp tests/bench/scan_bench.cpp
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*.cpp))
@@ -43,7 +47,8 @@ objs = $(patsubst %.cpp,$(1)/%.o,$(2))
 .SECONDARY:
 
 .PHONY: all deps deps-test run check bench fuzz fuzzers asan install clean
-all: piiguard obj/unit_tests obj/mime_dump
+PROGRAMS = piiguard $(if $(MILTER_SRC),piiguard-milter) $(if $(POLICYD_SRC),piiguard-policyd)
+all: $(PROGRAMS) obj/unit_tests obj/mime_dump
 
 obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -64,6 +69,10 @@ obj-fuzz/%.o: %.cpp
 # Release build.
 piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS)
+piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
@@ -105,14 +114,17 @@ bench: deps
 fuzz: deps
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-300}
 
-install: piiguard
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 piiguard $(DESTDIR)$(BINDIR)/piiguard
+	for p in $(filter-out piiguard,$(PROGRAMS)); do install -m 755 $$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 644 rules/*.toml $(DESTDIR)$(DATADIR)/rules/
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	for f in man/*.8; do [ -f "$$f" ] && install -m 644 $$f $(DESTDIR)$(MANDIR)/man8/ || true; done
 
 clean:
-	rm -rf obj obj-asan obj-fuzz tests/out piiguard
+	rm -rf obj obj-asan obj-fuzz tests/out piiguard piiguard-milter piiguard-policyd
 
 -include $(shell find obj obj-asan obj-fuzz -name '*.d' 2>/dev/null)

@@ -1,0 +1,154 @@
+// NAME
+//   config - the one configuration file (piiguard.toml): table, load, check
+//
+// SYNOPSIS
+//   #include "conf/config.h"
+//
+//   std::shared_ptr<const config> c = load_config("/etc/piiguard/piiguard.toml");
+//   const std::vector<param_info> &config_parameters();   // the table, for docs
+//
+// DESCRIPTION
+//   Every parameter is defined once, in the table in config.cpp
+//   ({name, type, default, min, max, doc}); the loader rejects unknown keys,
+//   wrong types and out-of-range values, and `make check` compares the table
+//   with man/piiguard.toml.5 and contrib/piiguard.toml. The result is an
+//   immutable snapshot: a reload builds a new one aside (with its rules and
+//   profiles) and swaps it in whole; a message or request pins the snapshot
+//   it started with.
+//
+//   Sections: [general] (paths, user, logging), [milter] (socket, mode,
+//   actions, headers, profile selection, per-service and per-client
+//   overrides), [exempt] (trusted sources), [trace] (signing key),
+//   [audit] (decision log), [policyd] (socket, partners), [limits]
+//   (util/limits.h). Relative paths are taken relative to the directory of
+//   the config file, so a checkout's contrib/piiguard.toml runs in place.
+//
+// ERRORS
+//   config_error "FILE:LINE:COL: key 'milter.socket': REASON" (one line).
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/limits.h"
+#include "util/printable.h"
+
+namespace piiguard::conf {
+
+class config_error : public std::runtime_error {
+public:
+    explicit config_error(const std::string &what) : std::runtime_error(util::printable(what, 1000)) {}
+};
+
+// What to do with PII that arrived over TLS below its profile (or a policy
+// request that fails its floor or pin).
+enum class action { accept, annotate, reject, tempfail, quarantine };
+// action_name - "accept", "annotate", "reject", "tempfail", "quarantine"
+const char *action_name(action a);
+// parse_action - the action named s; false if there is none
+bool parse_action(std::string_view s, action &out);
+
+enum class mode { enforce, monitor };
+
+// A CIDR block, IPv4 or IPv6.
+struct cidr {
+    unsigned char addr[16] = {};
+    int bits = 0;
+    bool v6 = false;
+    std::string text;
+    // parse - "192.0.2.0/24", "::1/128", or a bare address (host)
+    static bool parse(std::string_view s, cidr &out);
+    // contains - is the address (text form) inside this block?
+    bool contains(std::string_view address) const;
+};
+
+// An override for one Postfix service ({daemon_name}) or client block.
+struct override_rule {
+    std::string service;       // [[milter.service]] name; empty for client rules
+    cidr client;               // [[milter.client]] cidr
+    bool has_action = false;
+    action weak_tls_action = action::reject;
+    std::string profile;       // empty = unchanged
+    bool exempt = false;       // exempt from the inbound check
+};
+
+// A partner for the policy daemon: a domain (sender or recipient) or client
+// block held to a profile, and optionally pinned certificates.
+struct partner {
+    std::string domain;        // "hospital.example" (also matches subdomains when it starts with ".")
+    cidr client;
+    bool by_client = false;
+    std::string profile;
+    std::vector<std::string> pins;   // SHA-256 fingerprints (cert or public key), colon hex
+    action on_failure = action::reject;   // reject (5.7.x) or tempfail (4.7.x)
+};
+
+struct config {
+    std::string file;          // the file this was loaded from
+
+    // [general]
+    std::string rules_dir;
+    std::string profiles_file;
+    std::string user;          // drop privileges to this user when started as root
+    std::string syslog_facility = "mail";
+    std::string syslog_ident = "piiguard";
+
+    // [milter]
+    std::string milter_socket = "unix:/run/piiguard/milter.sock";
+    int milter_socket_mode = 0660;
+    mode milter_mode = mode::enforce;
+    std::string default_profile = "gdpr";
+    std::vector<std::pair<std::string, std::string>> profile_by_type;  // PII type -> profile
+    action weak_tls_action = action::reject;      // PII over TLS below the profile
+    action on_error = action::tempfail;           // internal error, timeout
+    action on_incomplete = action::tempfail;      // content that could not be scanned
+    std::string route_header = "X-PIIGuard-Route";
+    std::string trace_header = "X-PIIGuard-Trace";
+    bool add_trace_header = true;
+    bool strip_tls_required = true;               // remove "TLS-Required: No" from PII mail
+    int milter_timeout = 60;                      // seconds, libmilter connection timeout
+    std::vector<override_rule> services;          // [[milter.service]]
+    std::vector<override_rule> clients;           // [[milter.client]]
+
+    // [exempt]
+    std::vector<cidr> exempt_clients;
+    bool exempt_authenticated = true;
+    bool exempt_local = true;
+
+    // [trace]
+    std::string trace_key_file;
+    std::string trace_key_id = "k1";
+
+    // [audit]
+    std::string audit_log;                        // "" = off
+    std::string audit_fsync = "always";           // always | interval | never
+
+    // [policyd]
+    std::string policyd_socket = "unix:/run/piiguard/policyd.sock";
+    std::string policyd_user = "nobody";
+    action policyd_failure_action = action::reject;   // default for partners
+    std::string policyd_malformed_action = "DEFER_IF_PERMIT";
+    int policyd_max_request_bytes = 16384;
+    int policyd_max_connections = 256;
+    std::vector<partner> partners;               // [[policyd.partner]]
+
+    // [limits]
+    util::limits limits;
+};
+
+// param_info - one row of the parameter table (for docs and checks)
+struct param_info {
+    std::string name;          // "milter.socket"
+    std::string type;          // "string", "int", "bool", "action", "list", "table", ...
+    std::string default_text;  // as written in the docs
+    std::string doc;           // one line
+};
+
+std::shared_ptr<const config> load_config(const std::string &path);
+std::shared_ptr<const config> load_config_string(std::string_view toml, const std::string &name);
+const std::vector<param_info> &config_parameters();
+
+}  // namespace piiguard::conf

@@ -1,0 +1,58 @@
+// NAME
+//   snapshot - everything a running daemon decides with, loaded as one unit
+//
+// SYNOPSIS
+//   #include "conf/snapshot.h"
+//
+//   std::shared_ptr<const snapshot> s = load_snapshot("/etc/piiguard/piiguard.toml");
+//   std::vector<std::string> problems = check_snapshot(path);   // -n: every problem
+//
+// DESCRIPTION
+//   A snapshot holds the configuration, the compiled rule set, the compiled
+//   compliance profiles and the trace signing key. load_snapshot() reads
+//   them all and compiles them, or throws (snapshot_error, one line naming
+//   the file, line and reason) leaving nothing half-loaded. Daemons keep the
+//   current snapshot in a std::shared_ptr<const snapshot>; SIGHUP loads a
+//   new one aside and swaps it in only when it loaded completely, so a broken
+//   file on reload keeps the old one running. A connection or a message pins
+//   the snapshot it started with.
+//
+//   check_snapshot() is `piiguard-milter -n`: it tries each part separately
+//   (config, rules, profiles, key, profile names used by the config) and
+//   returns every problem found, one line each; empty means fine.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "conf/config.h"
+#include "detect/ruleset.h"
+#include "tls/profile.h"
+#include "util/printable.h"
+
+namespace piiguard::conf {
+
+class snapshot_error : public std::runtime_error {
+public:
+    explicit snapshot_error(const std::string &what) : std::runtime_error(util::printable(what, 1000)) {}
+};
+
+struct snapshot {
+    std::shared_ptr<const config> cfg;
+    std::shared_ptr<const detect::ruleset> rules;
+    tls::profile_set profile_defs;
+    std::map<std::string, std::shared_ptr<const tls::compiled_profile>, std::less<>> profiles;
+    std::string trace_key;           // raw key bytes ("" if no key file configured)
+    long generation = 0;             // increases with each successful load in a process
+
+    // profile - the compiled profile called name, nullptr if none
+    const tls::compiled_profile *profile(std::string_view name) const;
+};
+
+std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation = 1);
+std::vector<std::string> check_snapshot(const std::string &config_path);
+
+}  // namespace piiguard::conf

@@ -1,0 +1,106 @@
+// NAME
+//   session - one SMTP connection and its messages, in milter phases
+//
+// SYNOPSIS
+//   #include "session/session.h"
+//
+//   session::connection c(snapshot);           // per SMTP connection
+//   c.connect({client_addr, client_name, daemon_name, local});
+//   c.helo(tls_facts);                         // again after STARTTLS
+//   c.auth(user);                              // SASL login, if any
+//   c.begin_message();                         // MAIL FROM
+//   c.header(name, value); ...                 // each header as received
+//   c.end_of_headers();
+//   c.body(chunk); ...
+//   session::decision d = c.end_of_message(queue_id, now);
+//   c.abort_message();                         // RSET / abort: forget the message
+//
+// DESCRIPTION
+//   The core's view of what a milter sees, so that the libmilter adapter
+//   (milter/smfi/) only translates callbacks and macros, and tests drive the
+//   same code directly (compare libopendkim's dkim_header/eoh/body/eom).
+//
+//   TLS facts belong to the connection: Postfix sends them with the EHLO
+//   after STARTTLS, so helo() replaces them, and every message on the
+//   connection uses the latest; a connection without them is "no TLS".
+//   The snapshot (config, rules, profiles, key) is pinned at begin_message()
+//   from the one given at construction or by set_snapshot() (reload).
+//
+//   Headers are streamed into the MIME decoder as they arrive; the body in
+//   chunks; nothing is buffered beyond the decoder's and scanner's windows.
+//   The session also remembers, per message: Message-ID and Date (for the
+//   trace signature), and the positions of headers it must remove: copies
+//   of its own trace and route headers (always; nobody may forge them) and
+//   "TLS-Required: No" (RFC 8689) when the message holds PII.
+//
+//   end_of_message() decides (verdict.h) and returns everything the adapter
+//   must do: reply, header removals (name + 1-based index among headers of
+//   that name, as smfi_chgheader wants), headers to add (trace, route
+//   marker), quarantine, and the one log line. Any exception inside the
+//   session is caught and turned into the on_error verdict (fail closed).
+#pragma once
+
+#include <ctime>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/snapshot.h"
+#include "detect/ruleset.h"
+#include "scan/message_scan.h"
+#include "tls/tls_facts.h"
+#include "verdict/verdict.h"
+
+namespace piiguard::session {
+
+struct connect_info {
+    std::string client_addr;    // "" when not known
+    std::string client_name;
+    std::string daemon_name;    // Postfix {daemon_name}
+    bool local = false;         // no SMTP client at all (pickup, sendmail(1))
+};
+
+struct header_removal {
+    std::string name;
+    int index = 0;              // 1-based among headers with this name (case-insensitive)
+};
+
+struct decision {
+    verdict::verdict v;
+    std::vector<header_removal> remove;
+    std::vector<std::pair<std::string, std::string>> add;   // name, value
+    bool quarantine = false;
+    std::string quarantine_reason;
+    std::string log_line;       // key=value, queue id first, never a value
+    std::string reply_code, reply_dsn, reply_text;   // for smfi_setreply when rejecting/tempfailing
+};
+
+class connection {
+public:
+    explicit connection(std::shared_ptr<const conf::snapshot> s);
+    ~connection();
+
+    void set_snapshot(std::shared_ptr<const conf::snapshot> s);   // used from the next message on
+    void connect(const connect_info &ci);
+    void helo(const tls::tls_facts &f);
+    void auth(std::string_view user);
+    void begin_message();
+    void header(std::string_view name, std::string_view value);
+    void end_of_headers();
+    void body(std::string_view chunk);
+    decision end_of_message(std::string_view queue_id, std::time_t now);
+    void abort_message();
+
+    const tls::tls_facts &tls() const { return tls_; }
+
+private:
+    struct message;
+    std::shared_ptr<const conf::snapshot> next_;
+    connect_info ci_;
+    tls::tls_facts tls_;
+    std::string auth_user_;
+    std::unique_ptr<message> msg_;
+};
+
+}  // namespace piiguard::session
