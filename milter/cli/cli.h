@@ -8,8 +8,11 @@
 //
 // DESCRIPTION
 //   Each subcommand gets argv with argv[0] = the subcommand name and returns
-//   the process exit status: 0 success, 1 a finding that should fail a
-//   pipeline (lint errors), 2 usage or set-up errors.
+//   the process exit status. scan: 0 when every file was scanned (whether or
+//   not it holds PII: read "pii" and "complete"), 2 on a usage error, a rules
+//   error or an unreadable file (the other files are still scanned). lint: 0
+//   when every file loads and every example passes, 1 otherwise, 2 on a
+//   usage error.
 #pragma once
 
 #include <string>

@@ -162,6 +162,7 @@ int parse_args(int argc, char **argv, scan_args &a) {
         return 2;
     }
     if (a.rules_dir.empty()) a.rules_dir = default_rules_dir();
+    if (a.show) a.explain = true;  // masked values are shown with the findings
     return 0;
 }
 

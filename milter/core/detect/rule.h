@@ -55,7 +55,7 @@ struct rule {
     std::string type;         // PII type name, e.g. "credit_card"
     std::string description;
     std::vector<std::string> patterns;
-    std::string validator;    // empty = none (the match itself, trimmed, is the value)
+    std::string validator;    // empty = none (the matched text, as is, is the value)
     candidate_class candidate = candidate_class::digits;
     int min_digits = 1;       // candidate = digits: digits in the value, at least
     int max_digits = 64;      // candidate = digits: at most this many in the digit cluster
