@@ -10,11 +10,18 @@ using namespace piiguard::detect;
 
 namespace {
 
-// around - index of the context word found for the value "VALUE" in text
+// around - index of the context word found for the value "VALUE" in text;
+// the byte loop and the word-start (masks) path must agree
 int around(const std::string &text, const std::vector<std::string> &words, int before = 50,
            int after = 20) {
     std::size_t s = text.find("VALUE");
-    return context_matcher(words).find(text, s, s + 5, before, after);
+    context_matcher m(words);
+    char_masks masks;
+    masks.compute(text);
+    int plain = m.find(text, s, s + 5, before, after);
+    int fast = m.find(text, s, s + 5, before, after, &masks);
+    CHECK(plain == fast);
+    return plain;
 }
 
 }  // namespace
@@ -58,6 +65,17 @@ TEST_SUITE("context") {
         CHECK(around("D.O.B.: VALUE", {"d.o.b."}) == 0);
         CHECK(around("n\xC3\xA9" " le VALUE", {"n\xC3\xA9 le"}) == 0);
         CHECK(around("Steuer-ID VALUE", {"steuer-id"}) == 0);
+    }
+
+    TEST_CASE("word starts are found at every alignment with the masks") {
+        for (std::size_t pad = 0; pad < 140; ++pad) {
+            CAPTURE(pad);
+            std::string t = std::string(pad, ' ') + "ssn " + std::string(20, 'x') + " VALUE " +
+                            std::string(100, '.');
+            CHECK(around(t, {"SSN"}) == 0);
+            std::string glued = std::string(pad, ' ') + "xssn " + std::string(20, 'x') + " VALUE";
+            CHECK(around(glued, {"SSN"}) == -1);
+        }
     }
 
     TEST_CASE("back_chars and forward_chars clamp at the text ends") {

@@ -27,6 +27,8 @@
 #include <string_view>
 #include <vector>
 
+#include "detect/prefilter.h"
+
 namespace piiguard::detect {
 
 class context_matcher {
@@ -34,16 +36,20 @@ public:
     context_matcher() = default;
     explicit context_matcher(const std::vector<std::string> &words);
     bool empty() const { return words_.empty(); }
-    // find - index of a context word near text[start, end), or -1
+    // find - index of a context word near text[start, end), or -1; with the
+    // prefilter's masks of `text`, only word starts are visited
     int find(std::string_view text, std::size_t start, std::size_t end, int before_chars,
-             int after_chars) const;
+             int after_chars, const char_masks *masks = nullptr) const;
 
 private:
     int word_at(std::string_view text, std::size_t pos, std::size_t lo, std::size_t hi_end) const;
+    int scan(std::string_view text, std::size_t from, std::size_t to, std::size_t lo, std::size_t hi_end,
+             const char_masks *masks) const;
     std::vector<std::string> words_;           // ASCII lower case
     std::vector<std::vector<int>> by_first_;   // 256 lists: words starting with that byte
     bool first_[256] = {};                     // either case of a first byte
     std::size_t longest_ = 0;
+    bool letters_first_ = true;                // every word starts with an ASCII letter
 };
 
 // back_chars - offset `chars` UTF-8 characters before pos (clamped at 0)

@@ -16,48 +16,35 @@ namespace {
 inline bool is_digit(unsigned char c) { return static_cast<unsigned>(c - '0') < 10u; }
 inline bool is_alnum(unsigned char c) { return is_digit(c) || static_cast<unsigned>((c | 0x20) - 'a') < 26u; }
 
-// digit_mask64 - bit i set iff p[i] is an ASCII digit (p has 64 readable bytes)
-inline uint64_t digit_mask64(const char *p) {
-#if defined(__SSE2__)
-    const __m128i bias = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
-    const __m128i lim = _mm_set1_epi8(static_cast<char>(-128 + 10));
-    uint64_t m = 0;
-    for (int i = 0; i < 4; ++i) {
-        __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * i));
-        __m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, bias), lim);
-        m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(d))) << (16 * i);
-    }
-    return m;
-#else
-    uint64_t m = 0;
-    for (int i = 0; i < 64; ++i)
-        if (is_digit(static_cast<unsigned char>(p[i]))) m |= uint64_t{1} << i;
-    return m;
-#endif
-}
-
-// alnum_mask64 - bit i set iff p[i] is an ASCII letter or digit
-inline uint64_t alnum_mask64(const char *p) {
+// masks64 - bit i of *digits / *alnums set iff p[i] is an ASCII digit /
+// letter or digit (p has 64 readable bytes); one load per 16 bytes
+inline void masks64(const char *p, uint64_t *digits, uint64_t *alnums) {
 #if defined(__SSE2__)
     const __m128i dbias = _mm_set1_epi8(static_cast<char>(0x80 - '0'));
     const __m128i dlim = _mm_set1_epi8(static_cast<char>(-128 + 10));
     const __m128i lbias = _mm_set1_epi8(static_cast<char>(0x80 - 'a'));
     const __m128i llim = _mm_set1_epi8(static_cast<char>(-128 + 26));
     const __m128i fold = _mm_set1_epi8(0x20);
-    uint64_t m = 0;
+    uint64_t d = 0, a = 0;
     for (int i = 0; i < 4; ++i) {
         __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + 16 * i));
-        __m128i d = _mm_cmplt_epi8(_mm_add_epi8(v, dbias), dlim);
-        __m128i l = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), lbias), llim);
-        m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(d, l))))
+        __m128i dm = _mm_cmplt_epi8(_mm_add_epi8(v, dbias), dlim);
+        __m128i lm = _mm_cmplt_epi8(_mm_add_epi8(_mm_or_si128(v, fold), lbias), llim);
+        d |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(dm))) << (16 * i);
+        a |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_or_si128(dm, lm))))
              << (16 * i);
     }
-    return m;
+    *digits = d;
+    *alnums = a;
 #else
-    uint64_t m = 0;
-    for (int i = 0; i < 64; ++i)
-        if (is_alnum(static_cast<unsigned char>(p[i]))) m |= uint64_t{1} << i;
-    return m;
+    uint64_t d = 0, a = 0;
+    for (int i = 0; i < 64; ++i) {
+        unsigned char c = static_cast<unsigned char>(p[i]);
+        if (is_digit(c)) d |= uint64_t{1} << i;
+        if (is_alnum(c)) a |= uint64_t{1} << i;
+    }
+    *digits = d;
+    *alnums = a;
 #endif
 }
 
@@ -93,10 +80,7 @@ void char_masks::compute(std::string_view text) {
     alnum_.resize(blocks);
     const char *p = text.data();
     std::size_t b = 0;
-    for (; (b + 1) * 64 <= n; ++b) {
-        digit_[b] = digit_mask64(p + 64 * b);
-        alnum_[b] = alnum_mask64(p + 64 * b);
-    }
+    for (; (b + 1) * 64 <= n; ++b) masks64(p + 64 * b, &digit_[b], &alnum_[b]);
     if (b < blocks) {  // partial last block
         uint64_t d = 0, a = 0;
         for (std::size_t i = 64 * b; i < n; ++i) {
@@ -176,11 +160,19 @@ void find_words(std::string_view text, const char_masks &m, std::size_t from, st
         uint64_t lo = m.alnum_[blk];
         uint64_t hi = blk + 1 < blocks ? m.alnum_[blk + 1] : 0;
         unsigned __int128 run = static_cast<unsigned __int128>(lo) | static_cast<unsigned __int128>(hi) << 64;
-        std::size_t len = 1;
-        while (len < shortest) {
-            std::size_t step = std::min(len, shortest - len);
-            run &= run >> step;
-            len += step;
+        if (shortest >= 16) {
+            // Runs of at least 16 (constant shifts); exact() checks the rest.
+            run &= run >> 1;
+            run &= run >> 2;
+            run &= run >> 4;
+            run &= run >> 8;
+        } else {
+            std::size_t len = 1;
+            while (len < shortest) {
+                std::size_t step = std::min(len, shortest - len);
+                run &= run >> step;
+                len += step;
+            }
         }
         uint64_t prev = blk > 0 ? m.alnum_[blk - 1] >> 63 : 0;
         uint64_t c = static_cast<uint64_t>(run) & lo & ~((lo << 1) | prev);

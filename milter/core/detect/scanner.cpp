@@ -174,7 +174,8 @@ void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
         return;
     }
     int ctx = -1;
-    if (!r.context.empty()) ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after);
+    if (!r.context.empty())
+        ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after, &masks_);
     if (r.src.context.required && ctx < 0) {
         if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");
         return;
