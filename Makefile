@@ -13,7 +13,7 @@ CXX ?= g++
 CXXFLAGS ?= -O2 -g
 LDFLAGS ?=
 PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
-PKGS = libpcre2-8 tomlplusplus libssl libcrypto
+PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
@@ -79,6 +79,8 @@ obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/scan_bench: obj/tests/bench/scan_bench.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+obj/policy_bench: obj/tests/bench/policy_bench.o
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^
 
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
@@ -108,7 +110,7 @@ check: deps-test
 	@sh tests/check.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all obj/scan_bench
+	@$(MAKE) --no-print-directory all obj/scan_bench obj/policy_bench
 	@sh tests/bench/run.sh
 
 fuzz: deps

@@ -5,11 +5,11 @@
 # runs once, only when something is missing. Needs root (or sudo) to install.
 set -eu
 
-PKGS="g++ make pkg-config libmilter-dev libssl-dev libpcre2-dev libtomlplusplus-dev
+PKGS="g++ make pkg-config libmilter-dev libssl-dev libpcre2-dev libtomlplusplus-dev zlib1g-dev
 doctest-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev python3"
 # Test-only packages (real Postfix, swaks, miltertest) for `make check`.
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS postfix swaks miltertest openssl"
+    PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium"
 fi
 
 missing=""

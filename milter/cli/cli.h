@@ -4,6 +4,8 @@
 // SYNOPSIS
 //   int scan_main(int argc, char **argv);    // piiguard scan ...
 //   int lint_main(int argc, char **argv);    // piiguard lint ...
+//   int audit_main(int argc, char **argv);   // piiguard audit report|verify ...
+//   int trace_verify_main(int argc, char **argv);  // piiguard verify FILE.eml... (trace headers)
 //   std::string default_rules_dir();
 //
 // DESCRIPTION
@@ -21,6 +23,8 @@ namespace piiguard::cli {
 
 int scan_main(int argc, char **argv);
 int lint_main(int argc, char **argv);
+int audit_main(int argc, char **argv);
+int trace_verify_main(int argc, char **argv);
 
 // default_rules_dir - $PIIGUARD_RULES, else ./rules when it exists, else the installed rules
 std::string default_rules_dir();

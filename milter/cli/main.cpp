@@ -32,6 +32,9 @@ void usage(FILE *f) {
     std::fputs(
         "usage: piiguard scan [--rules DIR] [--json] [--explain] [--show-matches] FILE... | -\n"
         "       piiguard lint [--rules DIR] [FILE...]\n"
+        "       piiguard audit report [--format json|csv|html] [--audit-log FILE]... LOGFILE...\n"
+        "       piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...\n"
+        "       piiguard verify [--key FILE | -c CONFIG] FILE.eml...\n"
         "See piiguard(1).\n",
         f);
 }
@@ -46,6 +49,8 @@ int main(int argc, char **argv) {
     std::string cmd = argv[1];
     if (cmd == "scan") return piiguard::cli::scan_main(argc - 1, argv + 1);
     if (cmd == "lint") return piiguard::cli::lint_main(argc - 1, argv + 1);
+    if (cmd == "audit") return piiguard::cli::audit_main(argc - 1, argv + 1);
+    if (cmd == "verify") return piiguard::cli::trace_verify_main(argc - 1, argv + 1);
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {
         usage(stdout);
         return 0;

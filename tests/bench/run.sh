@@ -19,3 +19,8 @@ for i in 1 2 3; do
 done
 python3 -c "import os; s=os.path.getsize('$OUT/bench-text.txt')/1048576; t=max($best, 0.001); print('grep-F-floor: %.0f MB/s (grep -F -c of an absent string, %.1f MB)' % (s/t, s))"
 rm -f $OUT/bench-text.txt
+# audit report: MB/s of a generated Postfix log (JSON Lines out), peak memory.
+python3 tests/audit/genlog.py "$MB" >$OUT/bench-mail.log
+/usr/bin/env time -f '%e %M' -o $OUT/bench-audit.time $PIN ./piiguard audit report --format json $OUT/bench-mail.log >/dev/null
+python3 -c "import os; s=os.path.getsize('$OUT/bench-mail.log')/1048576; t, kb = open('$OUT/bench-audit.time').read().split()[-2:]; print('audit-report: %.0f MB/s (%.1f MB of mail log, peak RSS %d MB)' % (s/max(float(t), 0.001), s, int(kb)//1024))"
+rm -f $OUT/bench-mail.log $OUT/bench-audit.time

@@ -80,8 +80,11 @@ TEST_SUITE("rules_load") {
         CHECK(rs->types().size() == 2);
         CHECK(rs->type_index("t_two") == 1);
         CHECK(rs->type_index("nope") == -1);
-        REQUIRE(rs->gaps().size() == 1);
-        CHECK(rs->gaps()[0] == 32);
+        REQUIRE(rs->cluster_kinds().size() == 1);
+        CHECK(rs->cluster_kinds()[0].gap == 32);
+        CHECK(rs->context_sets() == 1);
+        CHECK(rs->rules()[0].context_id == 0);
+        CHECK(rs->rules()[1].context_id == -1);
         REQUIRE(rs->word_lengths().size() == 1);
         CHECK(rs->word_lengths()[0] == 4);
         CHECK(rs->rules()[0].context.find("FOO 1234", 4, 8, 50, 20) == 0);

@@ -27,6 +27,7 @@
 //   config_error "FILE:LINE:COL: key 'milter.socket': REASON" (one line).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -137,6 +138,13 @@ struct config {
 
     // [limits]
     util::limits limits;
+
+    // Where each key was set ("FILE:LINE:COL"), for diagnostics made later
+    // (e.g. an unknown profile name found by the snapshot). Array items are
+    // "milter.service[1].profile", map entries "milter.profile_by_type.TYPE".
+    std::map<std::string, std::string, std::less<>> locations;
+    // located - "FILE:LINE:COL: key 'KEY': " (or "FILE: key 'KEY': " if not set in the file)
+    std::string located(std::string_view key) const;
 };
 
 // param_info - one row of the parameter table (for docs and checks)
@@ -145,10 +153,14 @@ struct param_info {
     std::string type;          // "string", "int", "bool", "action", "list", "table", ...
     std::string default_text;  // as written in the docs
     std::string doc;           // one line
+    std::string range;         // "1..3600", "reject|tempfail", ... ("" if free-form)
 };
 
 std::shared_ptr<const config> load_config(const std::string &path);
 std::shared_ptr<const config> load_config_string(std::string_view toml, const std::string &name);
 const std::vector<param_info> &config_parameters();
+// check_socket - "unix:/abs/path", "inet:PORT@HOST" (IPv4 loopback or 0.0.0.0),
+// "inet6:PORT@HOST" (::1 or ::); false with a reason otherwise (also for -p)
+bool check_socket(std::string_view s, std::string &reason);
 
 }  // namespace piiguard::conf

@@ -47,6 +47,7 @@ struct snapshot {
     std::map<std::string, std::shared_ptr<const tls::compiled_profile>, std::less<>> profiles;
     std::string trace_key;           // raw key bytes ("" if no key file configured)
     long generation = 0;             // increases with each successful load in a process
+    std::vector<std::string> notes;  // things the daemon should log once (e.g. "created trace key ...")
 
     // profile - the compiled profile called name, nullptr if none
     const tls::compiled_profile *profile(std::string_view name) const;

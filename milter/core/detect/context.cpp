@@ -113,6 +113,60 @@ int context_matcher::scan(std::string_view text, std::size_t from, std::size_t t
     return -1;
 }
 
+// index - every whole-word occurrence in text, in text order
+void context_matcher::index(std::string_view text, const char_masks *masks,
+                            std::vector<context_hit> &out) const {
+    out.clear();
+    if (words_.empty()) return;
+    std::size_t from = 0;
+    while (from < text.size()) {
+        // scan() returns the first word starting in [from, size) whose end is anywhere.
+        int wi = -1;
+        std::size_t at = from;
+        const unsigned char *t = reinterpret_cast<const unsigned char *>(text.data());
+        if (!masks || !letters_first_ || masks->alnum_.size() * 64 < text.size()) {
+            for (; at < text.size(); ++at)
+                if (first_[t[at]] && (wi = word_at(text, at, 0, text.size())) >= 0) break;
+        } else {
+            bool found = false;
+            for (std::size_t blk = from / 64; blk * 64 < text.size() && !found; ++blk) {
+                uint64_t letters = masks->alnum_[blk] & ~masks->digit_[blk];
+                uint64_t prev = blk > 0 ? (masks->alnum_[blk - 1] & ~masks->digit_[blk - 1]) >> 63 : 0;
+                uint64_t starts = letters & ~((letters << 1) | prev);
+                if (blk == from / 64) starts &= ~uint64_t{0} << (from % 64);
+                while (starts) {
+                    at = blk * 64 + static_cast<std::size_t>(__builtin_ctzll(starts));
+                    starts &= starts - 1;
+                    if (at < text.size() && first_[t[at]] && (wi = word_at(text, at, 0, text.size())) >= 0) {
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if (!found) at = text.size();
+        }
+        if (wi < 0) break;
+        out.push_back({at, at + words_[static_cast<std::size_t>(wi)].size(), wi});
+        from = at + 1;
+    }
+}
+
+// find_indexed - as find(), over the hits of the same text
+int context_matcher::find_indexed(std::string_view text, const std::vector<context_hit> &hits,
+                                  std::size_t start, std::size_t end, int before_chars,
+                                  int after_chars) const {
+    const std::size_t ws = back_chars(text, start, before_chars);
+    const std::size_t we = forward_chars(text, end, after_chars);
+    const std::size_t lo = ws > longest_ ? ws - longest_ : 0;
+    auto it = std::lower_bound(hits.begin(), hits.end(), lo,
+                               [](const context_hit &h, std::size_t v) { return h.start < v; });
+    for (; it != hits.end() && it->start <= we; ++it) {
+        if (it->end <= start && it->end >= ws) return it->word;
+        if (it->start >= end) return it->word;
+    }
+    return -1;
+}
+
 // find - index of a context word near text[start, end), or -1
 int context_matcher::find(std::string_view text, std::size_t start, std::size_t end,
                           int before_chars, int after_chars, const char_masks *masks) const {

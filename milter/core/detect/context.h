@@ -15,7 +15,10 @@
 //   after_chars characters after `end`. Characters are UTF-8 code points.
 //   Returns the index of a word found (the first in text order), or -1.
 //   The matcher indexes the words by their first byte, so a window is walked
-//   once whatever the number of words.
+//   once whatever the number of words. index() lists every occurrence in a
+//   whole text at once (the scanner does it once per buffer and word set,
+//   and skips candidates with no context word anywhere near);
+//   find_indexed() then answers find() from that list.
 //
 //   The caller guarantees that text holds enough context on each side (the
 //   scanner keeps the last bytes of a segment, see scanner.h) or that the
@@ -31,6 +34,12 @@
 
 namespace piiguard::detect {
 
+// One whole-word occurrence of a context word in a text.
+struct context_hit {
+    std::size_t start = 0, end = 0;
+    int word = 0;
+};
+
 class context_matcher {
 public:
     context_matcher() = default;
@@ -40,6 +49,13 @@ public:
     // prefilter's masks of `text`, only word starts are visited
     int find(std::string_view text, std::size_t start, std::size_t end, int before_chars,
              int after_chars, const char_masks *masks = nullptr) const;
+
+    // index - every whole-word occurrence in text, in text order
+    void index(std::string_view text, const char_masks *masks, std::vector<context_hit> &out) const;
+    // find_indexed - as find(), over the hits index() produced for the same text
+    int find_indexed(std::string_view text, const std::vector<context_hit> &hits, std::size_t start,
+                     std::size_t end, int before_chars, int after_chars) const;
+    std::size_t longest() const { return longest_; }
 
 private:
     int word_at(std::string_view text, std::size_t pos, std::size_t lo, std::size_t hi_end) const;

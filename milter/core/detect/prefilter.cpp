@@ -125,6 +125,20 @@ void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
     }
 }
 
+// merge_through - runs merged where exactly one separator byte stands between
+void merge_through(std::string_view text, const std::vector<digit_cluster> &in, std::string_view seps,
+                   std::vector<digit_cluster> &out) {
+    for (const digit_cluster &c : in) {
+        if (!out.empty() && c.first == out.back().last + 2 &&
+            seps.find(text[c.first - 1]) != std::string_view::npos) {
+            out.back().last = c.last;
+            out.back().digits += c.digits;
+        } else {
+            out.push_back(c);
+        }
+    }
+}
+
 // find_words - alphanumeric runs of the wanted lengths starting in [from, to)
 void find_words(std::string_view text, const char_masks &m, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out) {

@@ -60,6 +60,10 @@ void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector
 // merge_clusters - clusters of `in` merged where at most max_gap apart
 void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
                     std::vector<digit_cluster> &out);
+// merge_through - runs of `in` merged where exactly one byte, one of `seps`,
+// separates them (digit groups like "123-45-6789")
+void merge_through(std::string_view text, const std::vector<digit_cluster> &in, std::string_view seps,
+                   std::vector<digit_cluster> &out);
 void find_words(std::string_view text, const char_masks &m, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out);
 void find_words(std::string_view text, std::size_t from, std::size_t to,

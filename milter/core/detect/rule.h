@@ -21,7 +21,12 @@
 //                         and consecutive digits in it are at most `gap`
 //                         bytes apart; with max_digits, the cluster of digits
 //                         around a value (at that gap) holds at most that
-//                         many (defaults 1, 64, 32, 32: always safe; the
+//                         many. With `separators` instead of gap, a cluster
+//                         joins digits that are adjacent or separated by
+//                         exactly one of those characters (a digit group
+//                         like "123-45-6789" or "4532 0151 1283 0366"), so
+//                         its digit count is exact for values that no other
+//                         group touches (defaults 1, 64, 32, 32: always safe; the
 //                         shipped rules set tight values, checked by lint)
 //               "word"    a match is a run of exactly word_length letters or
 //                         digits (for values that may hold no digit at all)
@@ -61,6 +66,7 @@ struct rule {
     int max_digits = 64;      // candidate = digits: at most this many in the digit cluster
     int lead = 32;            // candidate = digits: bytes the value may start before its first digit
     int gap = 32;             // candidate = digits: largest distance between consecutive digits
+    std::string separators;   // candidate = digits: instead of gap, digits are adjacent or one of these apart
     int word_length = 0;      // candidate = word
     context_spec context;
     int min_count = 1;        // distinct values of this rule needed before they count

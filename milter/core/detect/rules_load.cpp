@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view rule_keys[] = {
     "id", "type", "description", "patterns", "validator", "candidate", "min_digits", "max_digits",
-    "lead", "gap",
+    "lead", "gap", "separators",
     "word_length", "context", "min_count", "score", "examples"};
 constexpr std::string_view context_keys[] = {"words", "before", "after", "required"};
 constexpr std::string_view example_keys[] = {"match", "no_match"};
@@ -127,12 +127,20 @@ struct rule_reader {
             r.max_digits = int_at(tbl, "max_digits", 64, r.min_digits, 64);
             r.lead = int_at(tbl, "lead", 32, 0, 64);
             r.gap = int_at(tbl, "gap", 32, 1, 64);
+            if (const toml::node *sep = tbl.get("separators")) {
+                if (tbl.get("gap")) fail(sep, "'separators' and 'gap' exclude each other");
+                r.separators = string_at(tbl, "separators", false);
+                if (r.separators.empty() || r.separators.size() > 16 ||
+                    r.separators.find_first_of("0123456789") != std::string::npos)
+                    fail(sep, "'separators' must hold 1 to 16 characters, no digit");
+                r.gap = 2;
+            }
             if (tbl.get("word_length")) fail(tbl.get("word_length"), "'word_length' needs candidate = \"word\"");
         } else if (c == "word") {
             r.candidate = candidate_class::word;
             r.word_length = int_at(tbl, "word_length", 0, 1, 256);
             if (r.word_length == 0) fail(nullptr, "candidate = \"word\" needs 'word_length'");
-            for (const char *k : {"min_digits", "max_digits", "lead", "gap"})
+            for (const char *k : {"min_digits", "max_digits", "lead", "gap", "separators"})
                 if (tbl.get(k)) fail(tbl.get(k), "'" + std::string(k) + "' needs candidate = \"digits\"");
         } else {
             fail(tbl.get("candidate"), "candidate must be \"digits\" or \"word\", not '" + c + "'");

@@ -63,14 +63,23 @@ std::shared_ptr<const ruleset> ruleset::compile(std::vector<rule> rules) {
             rs->max_captures_ = std::max<std::size_t>(rs->max_captures_, caps);
         }
     }
-    // Distinct digit gaps, smallest first; each rule points at its own.
-    for (const compiled_rule &c : rs->rules_)
-        if (c.src.candidate == candidate_class::digits) rs->gaps_.push_back(static_cast<std::size_t>(c.src.gap));
-    std::sort(rs->gaps_.begin(), rs->gaps_.end());
-    rs->gaps_.erase(std::unique(rs->gaps_.begin(), rs->gaps_.end()), rs->gaps_.end());
-    for (compiled_rule &c : rs->rules_)
-        c.gap_index = static_cast<int>(std::lower_bound(rs->gaps_.begin(), rs->gaps_.end(),
-                                                        static_cast<std::size_t>(c.src.gap)) - rs->gaps_.begin());
+    // Distinct clusterings and context word sets; each rule points at its own.
+    std::vector<const std::vector<std::string> *> word_sets;
+    for (compiled_rule &c : rs->rules_) {
+        if (c.src.candidate == candidate_class::digits) {
+            cluster_kind k{c.src.separators.empty() ? static_cast<std::size_t>(c.src.gap) : 2, c.src.separators};
+            auto it = std::find(rs->kinds_.begin(), rs->kinds_.end(), k);
+            c.kind_index = static_cast<int>(it - rs->kinds_.begin());
+            if (it == rs->kinds_.end()) rs->kinds_.push_back(k);
+        }
+        if (!c.src.context.words.empty()) {
+            auto it = std::find_if(word_sets.begin(), word_sets.end(),
+                                   [&](const auto *w) { return *w == c.src.context.words; });
+            c.context_id = static_cast<int>(it - word_sets.begin());
+            if (it == word_sets.end()) word_sets.push_back(&c.src.context.words);
+        }
+    }
+    rs->context_sets_ = static_cast<int>(word_sets.size());
     return rs;
 }
 

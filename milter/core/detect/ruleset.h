@@ -24,8 +24,11 @@
 //   Prefilter contract (checked by `piiguard lint` through the examples):
 //   a "digits" rule's match starts at most rule::lead bytes before its first
 //   digit, and no two consecutive digits inside one match are more than
-//   rule::gap bytes apart. gaps() lists the distinct gaps, smallest first, so
-//   that the scanner clusters digits once per distinct gap.
+//   rule::gap bytes apart (or, with rule::separators, adjacent or one
+//   separator apart). cluster_kinds() lists the distinct clusterings, so
+//   that the scanner clusters digits once per kind. Rules with the same
+//   context words share a context_id, so the scanner indexes the words of
+//   a buffer once per set.
 //
 // ERRORS
 //   compile() throws rules_error "FILE:LINE:1: rule 'ID': pattern N: REASON at
@@ -47,12 +50,20 @@ struct pcre2_real_match_context_8;
 
 namespace piiguard::detect {
 
+// How digits are grouped into clusters: by distance, or through separators.
+struct cluster_kind {
+    std::size_t gap = 1;
+    std::string separators;   // non-empty: adjacent or exactly one of these between
+    bool operator==(const cluster_kind &o) const { return gap == o.gap && separators == o.separators; }
+};
+
 struct compiled_rule {
     rule src;
     std::vector<pcre2_real_code_8 *> codes;
     validator_fn validate = nullptr;
     int type_index = 0;
-    int gap_index = 0;        // index into ruleset::gaps() (digits rules)
+    int kind_index = 0;       // index into ruleset::cluster_kinds() (digits rules)
+    int context_id = -1;      // shared by rules with the same context words; -1 = none
     context_matcher context;  // the rule's context words, indexed
 };
 
@@ -69,9 +80,10 @@ public:
     int type_index(std::string_view type) const;
     bool jit() const { return jit_; }
     std::size_t max_captures() const { return max_captures_; }
-    // Word lengths of "word" rules; distinct gaps of "digits" rules.
+    // Word lengths of "word" rules; distinct clusterings of "digits" rules.
     const std::vector<int> &word_lengths() const { return word_lengths_; }
-    const std::vector<std::size_t> &gaps() const { return gaps_; }
+    const std::vector<cluster_kind> &cluster_kinds() const { return kinds_; }
+    int context_sets() const { return context_sets_; }
 
 private:
     ruleset() = default;
@@ -80,7 +92,8 @@ private:
     bool jit_ = false;
     std::size_t max_captures_ = 0;
     std::vector<int> word_lengths_;
-    std::vector<std::size_t> gaps_;
+    std::vector<cluster_kind> kinds_;
+    int context_sets_ = 0;
 };
 
 class scratch {

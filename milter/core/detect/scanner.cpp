@@ -29,6 +29,7 @@ uint64_t value_hash(std::string_view s) {
 scanner::scanner(const ruleset &rs, scratch &s, scan_options opts)
     : rs_(rs), scratch_(s), opts_(std::move(opts)) {
     rule_values_.resize(rs_.rules().size());
+    context_index_.resize(static_cast<std::size_t>(rs_.context_sets()));
     type_values_.resize(rs_.types().size());
     reset();
 }
@@ -88,14 +89,17 @@ void scanner::process(bool final) {
     const std::size_t limit = final ? n : (n > hold_bytes ? n - hold_bytes : 0);
     if (limit > scan_from_) {
         masks_.compute(buf_);
-        // Cluster the digits once at the smallest gap, then merge for larger ones.
-        const auto &gaps = rs_.gaps();
-        clusters_.resize(gaps.size());
-        for (std::size_t g = 0; g < gaps.size(); ++g) {
-            clusters_[g].clear();
-            if (g == 0) find_digit_clusters(masks_, gaps[0], clusters_[0]);
-            else merge_clusters(clusters_[g - 1], gaps[g], clusters_[g]);
+        // Digit runs once, then merged per clustering the rules use.
+        runs_.clear();
+        find_digit_clusters(masks_, 1, runs_);
+        const auto &kinds = rs_.cluster_kinds();
+        clusters_.resize(kinds.size());
+        for (std::size_t k = 0; k < kinds.size(); ++k) {
+            clusters_[k].clear();
+            if (!kinds[k].separators.empty()) merge_through(buf_, runs_, kinds[k].separators, clusters_[k]);
+            else merge_clusters(runs_, kinds[k].gap, clusters_[k]);
         }
+        for (auto &ix : context_index_) ix.built = false;
         words_.clear();
         find_words(buf_, masks_, scan_from_, limit, rs_.word_lengths(), words_);
         for (std::size_t ri = 0; ri < rs_.rules().size(); ++ri) run_rule(ri, scan_from_, limit);
@@ -120,9 +124,24 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
         const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
         const std::size_t lead = static_cast<std::size_t>(r.src.lead);
-        for (const digit_cluster &c : clusters_[static_cast<std::size_t>(r.gap_index)]) {
+        // With --explain every candidate is examined, so that a DPO sees the
+        // values rejected for want of a context word too.
+        bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain;
+        const auto &clusters = clusters_[static_cast<std::size_t>(r.kind_index)];
+        if (gate && !context_index_[static_cast<std::size_t>(r.context_id)].built) {
+            // Index the buffer's context words only when candidates are dense
+            // (log files, tables): when they are sparse (prose), checking the
+            // words around each value is cheaper than indexing every word.
+            std::size_t eligible = 0;
+            for (const digit_cluster &c : clusters)
+                eligible += c.digits >= need && c.digits <= most && c.last >= from && c.first < limit + lead;
+            const std::size_t window = 2 * static_cast<std::size_t>(r.src.context.before + r.src.context.after);
+            gate = eligible * window > buf_.size();
+        }
+        for (const digit_cluster &c : clusters) {
             if (c.digits < need || c.digits > most || c.last < from) continue;
             if (c.first >= limit + lead) break;
+            if (gate && !context_near(r, c)) continue;
             std::size_t s = c.first > lead ? c.first - lead : 0;
             s = std::max(s, from);
             std::size_t e = std::min(c.last, limit - 1);
@@ -157,6 +176,30 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
     }
 }
 
+// context_hits - the rule's context words in the current buffer (indexed once)
+const std::vector<context_hit> &scanner::context_hits(const compiled_rule &r) {
+    context_index &ix = context_index_[static_cast<std::size_t>(r.context_id)];
+    if (!ix.built) {
+        r.context.index(buf_, &masks_, ix.hits);
+        ix.built = true;
+    }
+    return ix.hits;
+}
+
+// context_near - could a value in cluster c have one of r's context words?
+// Windows are widened to bytes (4 per character) so this never says no
+// when find() could say yes.
+bool scanner::context_near(const compiled_rule &r, const digit_cluster &c) {
+    const std::vector<context_hit> &hits = context_hits(r);
+    const std::size_t back = static_cast<std::size_t>(r.src.lead) +
+                             4 * static_cast<std::size_t>(r.src.context.before) + r.context.longest();
+    const std::size_t lo = c.first > back ? c.first - back : 0;
+    const std::size_t hi = c.last + max_tail + 4 * static_cast<std::size_t>(r.src.context.after);
+    auto it = std::lower_bound(hits.begin(), hits.end(), lo,
+                               [](const context_hit &h, std::size_t v) { return h.start < v; });
+    return it != hits.end() && it->start <= hi;
+}
+
 // consider - validate one pattern match, check context, count it
 void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
     const compiled_rule &r = rs_.rules()[ri];
@@ -174,7 +217,10 @@ void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
         return;
     }
     int ctx = -1;
-    if (!r.context.empty())
+    if (r.context_id >= 0 && context_index_[static_cast<std::size_t>(r.context_id)].built)
+        ctx = r.context.find_indexed(buf_, context_hits(r), start, end, r.src.context.before,
+                                     r.src.context.after);
+    else if (!r.context.empty())
         ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after, &masks_);
     if (r.src.context.required && ctx < 0) {
         if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");

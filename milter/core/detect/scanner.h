@@ -28,8 +28,12 @@
 //
 //   Hot path: the prefilter (prefilter.h) finds digit clusters with SIMD and
 //   each rule's JIT-compiled pattern runs only from a cluster's start to its
-//   last digit (PCRE2 offset limit), for clusters with enough digits; "word"
-//   rules run only at alphanumeric runs of their length. A match is kept when
+//   last digit (PCRE2 offset limit), for clusters with the right number of
+//   digits; "word" rules run only at alphanumeric runs of their length. For
+//   rules that require a context word, the buffer's context words are
+//   indexed once, and a cluster with none within reach (before + lead
+//   before it, after + max_tail after it, counted generously in bytes) is
+//   skipped without running the pattern. A match is kept when
 //   the rule's validator accepts it and, for rules that require one, a
 //   context word is near; values are counted distinct per type by a hash of
 //   their normalized form (the value itself is not kept).
@@ -60,6 +64,7 @@ public:
     static constexpr std::size_t process_bytes = 64 * 1024;
     static constexpr std::size_t hold_bytes = 512;
     static constexpr std::size_t keep_bytes = 512;
+    static constexpr std::size_t max_tail = 64;   // bytes a value may extend past its last digit
 
     scanner(const ruleset &rs, scratch &s, scan_options opts = {});
 
@@ -98,9 +103,19 @@ private:
     std::size_t base_ = 0;       // segment offset of buf_[0]
     std::size_t scan_from_ = 0;  // next match start to examine (offset in buf_)
     // Per-process scratch, kept to avoid allocations.
-    std::vector<std::vector<digit_cluster>> clusters_;  // per ruleset gap
+    std::vector<digit_cluster> runs_;                    // runs of adjacent digits
+    std::vector<std::vector<digit_cluster>> clusters_;  // per ruleset cluster kind
     std::vector<word_run> words_;
     char_masks masks_;
+    // Context words of the current buffer, per ruleset context set, built
+    // on first use in each process() call.
+    struct context_index {
+        bool built = false;
+        std::vector<context_hit> hits;
+    };
+    std::vector<context_index> context_index_;
+    const std::vector<context_hit> &context_hits(const compiled_rule &r);
+    bool context_near(const compiled_rule &r, const digit_cluster &c);
     std::vector<std::pair<std::size_t, std::size_t>> ranges_;
 };
 

@@ -1,0 +1,550 @@
+// config - the parameter table of piiguard.toml, and its loader
+
+#include "conf/config.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#ifndef PIIGUARD_DATADIR
+#define PIIGUARD_DATADIR "/usr/local/share/piiguard"
+#endif
+
+namespace piiguard::conf {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct param_row;
+
+// An item of an array of tables being read ([[milter.service]], ...).
+struct item {
+    override_rule *rule = nullptr;
+    partner *peer = nullptr;
+};
+
+// reader - one config document being read; every diagnostic is located
+struct reader {
+    std::string file;
+    fs::path dir;   // of the config file, absolute
+    config &c;
+    std::vector<std::size_t> partners_without_action = {};   // get policyd.failure_action at the end
+
+    std::string where(const toml::node &n) const {
+        const auto &b = n.source().begin;
+        return file + ":" + std::to_string(b.line) + ":" + std::to_string(b.column);
+    }
+    [[noreturn]] void fail(const toml::node &n, std::string_view key, const std::string &reason) const {
+        throw config_error(where(n) + ": key '" + std::string(key) + "': " + reason);
+    }
+    void mark(const toml::node &n, std::string_view key) { c.locations[std::string(key)] = where(n); }
+
+    std::string str(const toml::node &n, std::string_view key) const {
+        if (!n.is_string()) fail(n, key, "must be a string");
+        return std::string(*n.value<std::string_view>());
+    }
+    bool boolean(const toml::node &n, std::string_view key) const {
+        if (!n.is_boolean()) fail(n, key, "must be true or false");
+        return *n.value<bool>();
+    }
+    long integer(const toml::node &n, std::string_view key, long lo, long hi) const {
+        if (!n.is_integer()) fail(n, key, "must be an integer");
+        int64_t v = *n.value<int64_t>();
+        if (v < lo || v > hi)
+            fail(n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+        return static_cast<long>(v);
+    }
+    // choice - a string out of "a|b|c"
+    std::string choice(const toml::node &n, std::string_view key, std::string_view choices) const {
+        std::string s = str(n, key);
+        std::string_view rest = choices;
+        while (!rest.empty()) {
+            std::size_t bar = rest.find('|');
+            if (rest.substr(0, bar) == s) return s;
+            rest = bar == std::string_view::npos ? std::string_view() : rest.substr(bar + 1);
+        }
+        std::string list(choices);
+        std::replace(list.begin(), list.end(), '|', ' ');
+        fail(n, key, "must be one of: " + list + " (not '" + s + "')");
+    }
+    action act(const toml::node &n, std::string_view key, std::string_view choices) const {
+        action a = action::reject;
+        parse_action(choice(n, key, choices), a);
+        return a;
+    }
+    // path - relative paths are taken from the config file's directory
+    std::string path(const toml::node &n, std::string_view key, bool may_be_empty) const {
+        std::string s = str(n, key);
+        if (s.empty()) {
+            if (!may_be_empty) fail(n, key, "must not be empty");
+            return s;
+        }
+        return resolve(s);
+    }
+    std::string resolve(const std::string &s) const { return (dir / s).lexically_normal().string(); }
+    // name - a non-empty word of the given characters
+    std::string name(const toml::node &n, std::string_view key, std::string_view chars, std::size_t max,
+                     bool may_be_empty = false) const {
+        std::string s = str(n, key);
+        if ((s.empty() && !may_be_empty) || s.size() > max || s.find_first_not_of(chars) != std::string::npos)
+            fail(n, key, "must be 1 to " + std::to_string(max) + " characters out of " + describe(chars));
+        return s;
+    }
+    static std::string describe(std::string_view chars) {
+        if (chars.find('A') != std::string_view::npos && chars.find('.') != std::string_view::npos)
+            return "A-Z, a-z, 0-9, '.', '_' and '-'";
+        if (chars.find('A') != std::string_view::npos) return "A-Z, a-z, 0-9 and '-'";
+        if (chars.find('-') != std::string_view::npos) return "a-z, 0-9, '_' and '-'";
+        return "a-z, 0-9 and '_'";
+    }
+    cidr block(const toml::node &n, std::string_view key) const {
+        cidr b;
+        std::string s = str(n, key);
+        if (!cidr::parse(s, b)) fail(n, key, "'" + s + "' is not an address or CIDR block (192.0.2.0/24, 2001:db8::/32)");
+        return b;
+    }
+};
+
+constexpr std::string_view lower_word = "abcdefghijklmnopqrstuvwxyz0123456789_";
+constexpr std::string_view profile_chars = "abcdefghijklmnopqrstuvwxyz0123456789_-";
+constexpr std::string_view header_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-";
+constexpr std::string_view ident_chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+
+using set_fn = void (*)(reader &, const toml::node &, const param_row &, config &);
+using item_fn = void (*)(reader &, const toml::node &, const param_row &, item &);
+
+// One parameter: the table drives loading, the man page check and the docs.
+struct param_row {
+    const char *name;
+    const char *type;
+    const char *dflt;
+    long min, max;        // int range
+    const char *choices;  // "a|b" for choices and actions, else ""
+    const char *doc;
+    set_fn set;           // top-level keys
+    item_fn set_item;     // keys inside [[...]] items
+};
+
+// Setters shared by several rows.
+void set_socket(reader &r, const toml::node &n, const param_row &p, std::string &out) {
+    out = r.str(n, p.name);
+    std::string why;
+    if (!check_socket(out, why)) r.fail(n, p.name, why);
+}
+template <std::size_t util::limits::*M>
+void set_limit(reader &r, const toml::node &n, const param_row &p, config &c) {
+    c.limits.*M = static_cast<std::size_t>(r.integer(n, p.name, p.min, p.max));
+}
+void set_map(reader &r, const toml::node &n, const param_row &p, config &c);
+void set_items(reader &r, const toml::node &n, const param_row &p, config &c);
+
+// set_octal_mode - "0660": a string of octal digits, at most 0777
+void set_octal_mode(reader &r, const toml::node &n, const param_row &p, config &c) {
+    std::string s = r.str(n, p.name);
+    if (s.empty() || s.size() > 4 || s.find_first_not_of("01234567") != std::string::npos ||
+        std::stoi(s, nullptr, 8) > 0777)
+        r.fail(n, p.name, "must be an octal mode string such as \"0660\"");
+    c.milter_socket_mode = std::stoi(s, nullptr, 8);
+}
+
+// set_postfix_action - a Postfix access(5) action word, optional text
+void set_postfix_action(reader &r, const toml::node &n, const param_row &p, config &c) {
+    static constexpr std::string_view words[] = {"DEFER_IF_PERMIT", "DEFER_IF_REJECT", "DEFER", "REJECT",
+                                                 "DUNNO", "OK", "HOLD", "WARN", "INFO"};
+    std::string s = r.str(n, p.name);
+    std::string first = s.substr(0, s.find(' '));
+    bool code = first.size() == 3 && (first[0] == '4' || first[0] == '5') &&
+                first.find_first_not_of("0123456789") == std::string::npos;
+    if (!code && std::find(std::begin(words), std::end(words), first) == std::end(words))
+        r.fail(n, p.name, "must start with a Postfix action (DEFER_IF_PERMIT, DEFER, REJECT, DUNNO, 4NN, 5NN ...)");
+    for (unsigned char ch : s)
+        if (ch < 0x20 || ch == 0x7f) r.fail(n, p.name, "must be one line of printable text");
+    if (s.size() > 256) r.fail(n, p.name, "must be at most 256 bytes");
+    c.policyd_malformed_action = s;
+}
+
+// set_profile_name - a profile name (checked against the profiles by the snapshot)
+std::string profile_name(reader &r, const toml::node &n, std::string_view key) {
+    return r.name(n, key, profile_chars, 64);
+}
+
+// set_pins - SHA-256 fingerprints, hex with optional colons
+std::vector<std::string> pins(reader &r, const toml::node &n, std::string_view key) {
+    const toml::array *arr = n.as_array();
+    if (!arr) r.fail(n, key, "must be an array of SHA-256 fingerprints");
+    std::vector<std::string> out;
+    for (const toml::node &e : *arr) {
+        std::string s = r.str(e, key), hex;
+        for (char ch : s)
+            if (ch != ':') hex.push_back(ch);
+        if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+            r.fail(e, key, "pin must be a SHA-256 fingerprint (64 hex digits, colons allowed)");
+        out.push_back(s);
+    }
+    return out;
+}
+
+// set_domain - a partner domain, lower-cased; ".example" also matches subdomains
+std::string domain(reader &r, const toml::node &n, std::string_view key) {
+    std::string s = r.str(n, key);
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    std::string_view body = s;
+    if (!body.empty() && body.front() == '.') body.remove_prefix(1);
+    if (body.empty() || s.size() > 253 || body.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos ||
+        body.find("..") != std::string::npos || body.front() == '.' || body.back() == '.' || body.front() == '-')
+        r.fail(n, key, "'" + s + "' is not a domain name (\"example.org\", or \".example.org\" for subdomains too)");
+    return s;
+}
+
+// cidr_list - an array of address blocks
+std::vector<cidr> cidr_list(reader &r, const toml::node &n, std::string_view key) {
+    const toml::array *arr = n.as_array();
+    if (!arr) r.fail(n, key, "must be an array of CIDR blocks");
+    std::vector<cidr> out;
+    for (const toml::node &e : *arr) out.push_back(r.block(e, key));
+    return out;
+}
+
+#define SET(body) [](reader &r, const toml::node &n, const param_row &p, config &c) { body; }
+#define ITEM(body) [](reader &r, const toml::node &n, const param_row &p, item &it) { body; }
+
+// The parameter table, in documentation order.
+const param_row rows[] = {
+    {"general.rules_dir", "path", "PREFIX/share/piiguard/rules", 0, 0, "",
+     "directory of the rule files (*.toml), see piiguard-rules(5)",
+     SET((c.rules_dir = r.path(n, p.name, false))), nullptr},
+    {"general.profiles_file", "path", "profiles.toml", 0, 0, "",
+     "the compliance profiles file, see piiguard-profiles(5)",
+     SET((c.profiles_file = r.path(n, p.name, false))), nullptr},
+    {"general.user", "string", "empty", 0, 0, "",
+     "user to switch to after opening the socket when started as root (empty: stay)",
+     SET((c.user = r.name(n, p.name, ident_chars, 32, true))), nullptr},
+    {"general.syslog_facility", "string", "mail", 0, 0,
+     "mail|daemon|user|local0|local1|local2|local3|local4|local5|local6|local7",
+     "syslog facility of the log lines", SET((c.syslog_facility = r.choice(n, p.name, p.choices))), nullptr},
+    {"general.syslog_ident", "string", "piiguard", 0, 0, "", "syslog ident (program name) of the log lines",
+     SET((c.syslog_ident = r.name(n, p.name, ident_chars, 32))), nullptr},
+
+    {"milter.socket", "socket", "unix:/run/piiguard/milter.sock", 0, 0, "",
+     "listen socket: unix:/PATH, inet:PORT@127.0.0.1 or inet6:PORT@::1 (-p overrides)",
+     SET(set_socket(r, n, p, c.milter_socket)), nullptr},
+    {"milter.socket_mode", "octal", "0660", 0, 0777, "",
+     "permissions of a unix listen socket, an octal string",
+     SET(set_octal_mode(r, n, p, c)), nullptr},
+    {"milter.mode", "string", "enforce", 0, 0, "enforce|monitor",
+     "enforce: apply the actions; monitor: annotate and log what would have been done",
+     SET((c.milter_mode = r.choice(n, p.name, p.choices) == "monitor" ? mode::monitor : mode::enforce)), nullptr},
+    {"milter.default_profile", "profile", "gdpr", 0, 0, "",
+     "profile for PII types not named in [milter.profile_by_type]",
+     SET((c.default_profile = profile_name(r, n, p.name))), nullptr},
+    {"milter.weak_tls_action", "action", "reject", 0, 0, "reject|tempfail|quarantine|annotate",
+     "what to do with PII that arrived over no or inadequate TLS (reject: 550 5.7.1, tempfail: 450 4.7.1)",
+     SET((c.weak_tls_action = r.act(n, p.name, p.choices))), nullptr},
+    {"milter.on_error", "action", "tempfail", 0, 0, "tempfail|reject|accept",
+     "what to do after an internal error or a timeout", SET((c.on_error = r.act(n, p.name, p.choices))), nullptr},
+    {"milter.on_incomplete", "action", "tempfail", 0, 0, "tempfail|reject|accept|quarantine|annotate",
+     "what to do with content that could not be scanned completely (MIME limits)",
+     SET((c.on_incomplete = r.act(n, p.name, p.choices))), nullptr},
+    {"milter.route_header", "header", "X-PIIGuard-Route", 0, 0, "",
+     "header naming the outbound transport, added to PII mail only (matched by milter_header_checks)",
+     SET((c.route_header = r.name(n, p.name, header_chars, 64))), nullptr},
+    {"milter.trace_header", "header", "X-PIIGuard-Trace", 0, 0, "", "header holding the signed trace",
+     SET((c.trace_header = r.name(n, p.name, header_chars, 64))), nullptr},
+    {"milter.add_trace_header", "bool", "true", 0, 0, "", "add the signed trace header to every message",
+     SET((c.add_trace_header = r.boolean(n, p.name))), nullptr},
+    {"milter.strip_tls_required", "bool", "true", 0, 0, "",
+     "remove a sender's \"TLS-Required: No\" header (RFC 8689) from PII mail",
+     SET((c.strip_tls_required = r.boolean(n, p.name))), nullptr},
+    {"milter.timeout", "int", "60", 1, 3600, "", "seconds libmilter waits for Postfix before giving up",
+     SET((c.milter_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"milter.profile_by_type", "map", "empty", 0, 0, "",
+     "table TYPE = \"PROFILE\": the profile for each PII type (e.g. uk_nhs = \"hipaa\")", set_map, nullptr},
+    {"milter.service", "array", "none", 0, 0, "",
+     "[[milter.service]] overrides for one Postfix service, matched against {daemon_name}", set_items, nullptr},
+    {"milter.service.name", "string", "required", 0, 0, "", "the {daemon_name} the override applies to",
+     nullptr, ITEM((it.rule->service = r.name(n, p.name, ident_chars, 64)))},
+    {"milter.service.action", "action", "weak_tls_action", 0, 0, "reject|tempfail|quarantine|annotate",
+     "action for this service instead of weak_tls_action",
+     nullptr, ITEM((it.rule->weak_tls_action = r.act(n, p.name, p.choices), it.rule->has_action = true))},
+    {"milter.service.profile", "profile", "unchanged", 0, 0, "", "profile for all PII on this service",
+     nullptr, ITEM((it.rule->profile = profile_name(r, n, p.name)))},
+    {"milter.service.exempt", "bool", "false", 0, 0, "", "skip the inbound TLS check on this service",
+     nullptr, ITEM((it.rule->exempt = r.boolean(n, p.name)))},
+    {"milter.client", "array", "none", 0, 0, "",
+     "[[milter.client]] overrides for clients in a CIDR block (a service override wins)", set_items, nullptr},
+    {"milter.client.cidr", "cidr", "required", 0, 0, "", "client address block, e.g. \"192.0.2.0/24\"",
+     nullptr, ITEM((it.rule->client = r.block(n, p.name)))},
+    {"milter.client.action", "action", "weak_tls_action", 0, 0, "reject|tempfail|quarantine|annotate",
+     "action for these clients instead of weak_tls_action",
+     nullptr, ITEM((it.rule->weak_tls_action = r.act(n, p.name, p.choices), it.rule->has_action = true))},
+    {"milter.client.profile", "profile", "unchanged", 0, 0, "", "profile for all PII from these clients",
+     nullptr, ITEM((it.rule->profile = profile_name(r, n, p.name)))},
+    {"milter.client.exempt", "bool", "false", 0, 0, "", "skip the inbound TLS check for these clients",
+     nullptr, ITEM((it.rule->exempt = r.boolean(n, p.name)))},
+
+    {"exempt.clients", "cidr list", "[]", 0, 0, "",
+     "trusted client blocks exempt from the inbound check (still scanned for routing)",
+     SET((c.exempt_clients = cidr_list(r, n, p.name))), nullptr},
+    {"exempt.authenticated", "bool", "true", 0, 0, "", "exempt SASL-authenticated senders from the inbound check",
+     SET((c.exempt_authenticated = r.boolean(n, p.name))), nullptr},
+    {"exempt.local", "bool", "true", 0, 0, "",
+     "exempt locally submitted mail (sendmail(1), no SMTP session) from the inbound check",
+     SET((c.exempt_local = r.boolean(n, p.name))), nullptr},
+
+    {"trace.key_file", "path", "trace.key", 0, 0, "",
+     "HMAC key of the trace header, hex or raw; created (32 random bytes, mode 0600) when missing; \"\" = unsigned",
+     SET((c.trace_key_file = r.path(n, p.name, true))), nullptr},
+    {"trace.key_id", "string", "k1", 0, 0, "", "key id written into each trace, to allow key rotation",
+     SET((c.trace_key_id = r.name(n, p.name, ident_chars, 32))), nullptr},
+
+    {"audit.log", "path", "empty", 0, 0, "", "append-only decision log (hash-chained); \"\" = off",
+     SET((c.audit_log = r.path(n, p.name, true))), nullptr},
+    {"audit.fsync", "string", "always", 0, 0, "always|interval|never",
+     "when the audit log is flushed to disk: after each record, once a second, or never",
+     SET((c.audit_fsync = r.choice(n, p.name, p.choices))), nullptr},
+
+    {"policyd.socket", "socket", "unix:/run/piiguard/policyd.sock", 0, 0, "",
+     "listen socket of piiguard-policyd (unused under spawn(8)); -p overrides",
+     SET(set_socket(r, n, p, c.policyd_socket)), nullptr},
+    {"policyd.user", "string", "nobody", 0, 0, "", "user piiguard-policyd switches to when started as root",
+     SET((c.policyd_user = r.name(n, p.name, ident_chars, 32))), nullptr},
+    {"policyd.failure_action", "action", "reject", 0, 0, "reject|tempfail",
+     "reply when a partner's TLS fails: reject (5.7.1) or tempfail (4.7.1); partners may override",
+     SET((c.policyd_failure_action = r.act(n, p.name, p.choices))), nullptr},
+    {"policyd.malformed_action", "string", "DEFER_IF_PERMIT", 0, 0, "",
+     "reply to a malformed or oversized request (a Postfix access(5) action, optional text)",
+     SET(set_postfix_action(r, n, p, c)), nullptr},
+    {"policyd.max_request_bytes", "int", "16384", 1024, 1048576, "", "largest policy request accepted",
+     SET((c.policyd_max_request_bytes = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.max_connections", "int", "256", 1, 65536, "", "concurrent policy connections",
+     SET((c.policyd_max_connections = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.partner", "array", "none", 0, 0, "",
+     "[[policyd.partner]] a partner held to a profile, by domain or client block, optionally pinned", set_items,
+     nullptr},
+    {"policyd.partner.domain", "string", "domain or client", 0, 0, "",
+     "sender or recipient domain; a leading dot also matches subdomains",
+     nullptr, ITEM((it.peer->domain = domain(r, n, p.name)))},
+    {"policyd.partner.client", "cidr", "domain or client", 0, 0, "", "client address block of the partner",
+     nullptr, ITEM((it.peer->client = r.block(n, p.name), it.peer->by_client = true))},
+    {"policyd.partner.profile", "profile", "required", 0, 0, "", "the profile the partner's TLS must meet",
+     nullptr, ITEM((it.peer->profile = profile_name(r, n, p.name)))},
+    {"policyd.partner.pins", "list", "[]", 0, 0, "",
+     "SHA-256 fingerprints of the partner's certificate or public key (ccert_fingerprint, ccert_pubkey_fingerprint)",
+     nullptr, ITEM((it.peer->pins = pins(r, n, p.name)))},
+    {"policyd.partner.action", "action", "failure_action", 0, 0, "reject|tempfail",
+     "reply when this partner fails, instead of policyd.failure_action",
+     nullptr, ITEM((it.peer->on_failure = r.act(n, p.name, p.choices)))},
+
+    {"limits.header_line_bytes", "int", "65536", 998, 16777216, "", "longest unfolded header line scanned whole",
+     set_limit<&util::limits::header_line_bytes>, nullptr},
+    {"limits.header_section_bytes", "int", "1048576", 1024, 67108864, "", "largest header section of one MIME entity",
+     set_limit<&util::limits::header_section_bytes>, nullptr},
+    {"limits.mime_depth", "int", "32", 1, 1000, "", "deepest multipart or message/rfc822 nesting",
+     set_limit<&util::limits::mime_depth>, nullptr},
+    {"limits.boundary_bytes", "int", "2048", 70, 65536, "", "longest MIME boundary accepted",
+     set_limit<&util::limits::boundary_bytes>, nullptr},
+    {"limits.parts", "int", "10000", 1, 1000000, "", "most leaf parts scanned per message",
+     set_limit<&util::limits::parts>, nullptr},
+    {"limits.filename_bytes", "int", "4096", 255, 65536, "", "longest decoded attachment file name",
+     set_limit<&util::limits::filename_bytes>, nullptr},
+    {"limits.subject_bytes", "int", "65536", 998, 1048576, "", "longest decoded subject",
+     set_limit<&util::limits::subject_bytes>, nullptr},
+    {"limits.findings_kept", "int", "1000", 0, 1000000, "", "findings kept per message for explanations (counts stay exact)",
+     set_limit<&util::limits::findings_kept>, nullptr},
+    {"limits.distinct_values", "int", "100000", 1, 10000000, "", "distinct values counted per message and type",
+     set_limit<&util::limits::distinct_values>, nullptr},
+};
+
+#undef SET
+#undef ITEM
+
+constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "audit", "policyd", "limits"};
+
+// find_row - the row called name, nullptr if none
+const param_row *find_row(std::string_view name) {
+    for (const param_row &p : rows)
+        if (name == p.name) return &p;
+    return nullptr;
+}
+
+// distance - edit distance (for "did you mean")
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+
+// unknown - "unknown key", with a suggestion when a key of the same table is close
+[[noreturn]] void unknown(const reader &r, const toml::node &at, const std::string &key, std::string_view bare,
+                          std::string_view prefix) {
+    std::string best;
+    std::size_t best_d = 3;
+    for (const param_row &p : rows) {
+        std::string_view n = p.name;
+        if (n.substr(0, prefix.size()) != prefix || n.find('.', prefix.size()) != std::string_view::npos) continue;
+        std::size_t d = distance(bare, n.substr(prefix.size()));
+        if (d < best_d) best_d = d, best = std::string(n.substr(prefix.size()));
+    }
+    r.fail(at, key, best.empty() ? "unknown key" : "unknown key (did you mean '" + best + "'?)");
+}
+
+// set_map - [milter.profile_by_type]: PII type = profile name
+void set_map(reader &r, const toml::node &n, const param_row &p, config &c) {
+    const toml::table *t = n.as_table();
+    if (!t) r.fail(n, p.name, "must be a table of TYPE = \"PROFILE\"");
+    for (auto &&[k, v] : *t) {
+        std::string key = std::string(p.name) + "." + std::string(k.str());
+        if (k.str().empty() || k.str().find_first_not_of(lower_word) != std::string_view::npos)
+            r.fail(v, key, "a PII type may hold only a-z, 0-9 and '_'");
+        c.profile_by_type.emplace_back(std::string(k.str()), profile_name(r, v, key));
+        r.mark(v, key);
+    }
+}
+
+// read_item - one table of an array of tables, its keys from the rows "NAME.*"
+void read_item(reader &r, const toml::table &t, const param_row &p, const std::string &path, item &it) {
+    std::string prefix = std::string(p.name) + ".";
+    for (auto &&[k, v] : t) {
+        const param_row *row = find_row(prefix + std::string(k.str()));
+        std::string key = path + "." + std::string(k.str());
+        if (!row || !row->set_item) unknown(r, v, key, k.str(), prefix);
+        param_row located = *row;
+        located.name = key.c_str();
+        row->set_item(r, v, located, it);
+        r.mark(v, key);
+    }
+}
+
+// set_items - [[milter.service]], [[milter.client]], [[policyd.partner]]
+void set_items(reader &r, const toml::node &n, const param_row &p, config &c) {
+    const toml::array *arr = n.as_array();
+    std::string name = p.name;
+    if (!arr || !arr->is_array_of_tables()) r.fail(n, name, "must be an array of tables ([[" + name + "]])");
+    int index = 0;
+    for (const toml::node &e : *arr) {
+        const toml::table &t = *e.as_table();
+        std::string path = name + "[" + std::to_string(++index) + "]";
+        item it;
+        if (name == "policyd.partner") {
+            partner peer;
+            it.peer = &peer;
+            read_item(r, t, p, path, it);
+            if (t.contains("domain") == t.contains("client"))
+                r.fail(e, path, "a partner needs exactly one of 'domain' or 'client'");
+            if (!t.contains("profile")) r.fail(e, path, "missing required key 'profile'");
+            if (!t.contains("action")) r.partners_without_action.push_back(c.partners.size());
+            c.partners.push_back(std::move(peer));
+            continue;
+        }
+        override_rule rule;
+        it.rule = &rule;
+        read_item(r, t, p, path, it);
+        bool service = name == "milter.service";
+        const char *required = service ? "name" : "cidr";
+        if (!t.contains(required)) r.fail(e, path, std::string("missing required key '") + required + "'");
+        auto &list = service ? c.services : c.clients;
+        if (service && std::any_of(list.begin(), list.end(), [&](const override_rule &o) { return o.service == rule.service; }))
+            r.fail(*t.get("name"), path + ".name", "duplicate service '" + rule.service + "'");
+        list.push_back(std::move(rule));
+    }
+}
+
+// apply_defaults - defaults that depend on where the file is
+void apply_defaults(reader &r) {
+    r.c.rules_dir = PIIGUARD_DATADIR "/rules";
+    r.c.profiles_file = r.resolve("profiles.toml");
+    r.c.trace_key_file = r.resolve("trace.key");
+}
+
+// read_document - every section of a parsed config
+void read_document(reader &r, const toml::table &doc) {
+    for (auto &&[sk, sv] : doc) {
+        std::string section(sk.str());
+        if (std::find(std::begin(sections), std::end(sections), section) == std::end(sections))
+            r.fail(sv, section, "unknown section (known: general, milter, exempt, trace, audit, policyd, limits)");
+        const toml::table *t = sv.as_table();
+        if (!t) r.fail(sv, section, "must be a table [" + section + "]");
+        for (auto &&[k, v] : *t) {
+            std::string key = section + "." + std::string(k.str());
+            const param_row *row = find_row(key);
+            if (!row || !row->set) unknown(r, v, key, k.str(), section + ".");
+            row->set(r, v, *row, r.c);
+            r.mark(v, key);
+        }
+    }
+    for (std::size_t i : r.partners_without_action) r.c.partners[i].on_failure = r.c.policyd_failure_action;
+    // Policy: the two header names must differ, or one would strip the other.
+    if (r.c.route_header == r.c.trace_header) {
+        const toml::node *at = doc.at_path("milter.trace_header").node();
+        if (!at) at = doc.at_path("milter.route_header").node();
+        r.fail(*at, "milter.trace_header", "must differ from milter.route_header");
+    }
+}
+
+// where_of - "FILE:LINE:COL: " of a parse error
+std::string where_of(const std::string &file, const toml::source_region &src) {
+    return file + ":" + std::to_string(src.begin.line) + ":" + std::to_string(src.begin.column) + ": ";
+}
+
+}  // namespace
+
+// located - the location prefix of a diagnostic about key
+std::string config::located(std::string_view key) const {
+    auto it = locations.find(key);
+    return (it == locations.end() ? file : it->second) + ": key '" + std::string(key) + "': ";
+}
+
+// load_config_string - parse one config document held in memory
+std::shared_ptr<const config> load_config_string(std::string_view text, const std::string &name) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, name);
+    } catch (const toml::parse_error &e) {
+        throw config_error(where_of(name, e.source()) + std::string(e.description()));
+    }
+    auto c = std::make_shared<config>();
+    c->file = name;
+    std::error_code ec;
+    fs::path dir = fs::absolute(fs::path(name).parent_path(), ec);
+    if (ec) dir = fs::path(name).parent_path();
+    reader r{name, dir, *c};
+    apply_defaults(r);
+    read_document(r, doc);
+    return c;
+}
+
+// load_config - read and parse the config file
+std::shared_ptr<const config> load_config(const std::string &path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw config_error(path + ": cannot open config file");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw config_error(path + ": read error");
+    return load_config_string(ss.str(), path);
+}
+
+// config_parameters - the table, for docs and the man page check
+const std::vector<param_info> &config_parameters() {
+    static const std::vector<param_info> table = [] {
+        std::vector<param_info> out;
+        for (const param_row &p : rows) {
+            std::string range = p.choices;
+            if (range.empty() && (p.min != 0 || p.max != 0) && std::string_view(p.type) == "int")
+                range = std::to_string(p.min) + ".." + std::to_string(p.max);
+            out.push_back({p.name, p.type, p.dflt, p.doc, range});
+        }
+        return out;
+    }();
+    return table;
+}
+
+}  // namespace piiguard::conf

@@ -1,0 +1,288 @@
+#!/bin/sh
+# audit/run.sh - piiguard audit: the decision log's chain, the Postfix log
+# parser, the report from the real e2e Postfix logs, and the HTML report in
+# headless Chromium.
+#
+# Usage: sh tests/audit/run.sh      (after `make`; tests/postfix/run.sh first)
+#
+# The e2e part reads tests/out/postfix/{maillog,milter.log,scenarios.jsonl}
+# written by tests/postfix/run.sh: when they are missing, that check FAILS.
+# Output: one line per check, "N passed, N failed" last; exit 1 on failure.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+ROOT=$(pwd)
+PG=$ROOT/piiguard
+OUT=$ROOT/tests/out/audit
+PF=$ROOT/tests/out/postfix
+FIX=$ROOT/tests/audit
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
+rm -rf "$OUT"
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/piiguard-audit.XXXXXX) || exit 1
+CHROME_PID=""
+cleanup() {
+    [ -n "$CHROME_PID" ] && kill "$CHROME_PID" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+# jcheck NAME FILE PYTHON - run python assertions on a JSON Lines report (list `msgs`, dict `by`)
+jcheck() {
+    _name=$1 _file=$2 _code=$3
+    if python3 - "$_file" >"$OUT/jcheck.err" 2>&1 <<EOF
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+by = {m["queue_id"]: m for m in msgs}
+$_code
+EOF
+    then ok "$_name"; else ko "$_name" "$(tail -n 3 "$OUT/jcheck.err" | tr '\n' ' ')"; fi
+}
+
+# --- the decision log chain --------------------------------------------------------
+KEY=$WORK/trace.key
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$KEY"
+WRITER=$OUT/audit_writer
+if g++ -std=c++20 -O2 -Imilter/core -Imilter -o "$WRITER" tests/audit/audit_writer.cpp obj/libpiiguard.a \
+    $(pkg-config --libs libpcre2-8 tomlplusplus libssl libcrypto zlib) -lpthread 2>"$OUT/writer-build.log"; then
+    ok "build the test writer"
+else
+    ko "build the test writer" "$(head -n 3 "$OUT/writer-build.log")"
+fi
+
+# verify_is NAME EXPECTED FILE... - `audit verify` prints exactly EXPECTED (prefix up to the detail)
+verify_is() {
+    _name=$1 _exp=$2
+    shift 2
+    _got=$("$PG" audit verify --key "$KEY" "$@" 2>&1)
+    case "$_got" in
+    "$_exp"*) ok "$_name" ;;
+    *) ko "$_name" "expected '$_exp', got '$_got'" ;;
+    esac
+}
+
+A=$WORK/audit.jsonl
+# Two processes x 8 threads x 60 records, concurrently.
+"$WRITER" "$A" "$KEY" 8 60 P &
+w1=$!
+"$WRITER" "$A" "$KEY" 8 60 Q &
+w2=$!
+wait $w1 && wait $w2 || ko "concurrent writers exited non-zero"
+verify_is "two processes x 8 threads: chain verifies" "ok: 960 records in 1 file" "$A"
+if awk -F'[:,]' '{ if ($2 != NR) { bad = 1 } } END { exit bad }' "$A"; then
+    ok "seq is continuous 1..960"
+else
+    ko "seq is continuous 1..960"
+fi
+if ! grep -q '"mac":"[0-9a-f]\{64\}"}$' "$A" || grep -vq '"prev":"[0-9a-f]\{64\}"' "$A"; then
+    ko "every record has prev and mac"
+else
+    ok "every record has prev and mac"
+fi
+
+# tamper NAME SED-OR-AWK-PROGRAM EXPECTED - tamper with a copy of the first 10 records
+B=$WORK/base.jsonl
+head -n 10 "$A" >"$B"
+verify_is "unmodified log verifies" "ok: 10 records in 1 file" "$B"
+T=$WORK/t.jsonl
+sed '4s/"verdict":"[a-z]*"/"verdict":"tampered"/' "$B" >"$T"
+verify_is "edited field is found" "$T:4: seq 4: edited:" "$T"
+sed '5d' "$B" >"$T"
+verify_is "deleted record is found" "$T:5: seq 6: deleted: records 5..5 missing" "$T"
+awk 'NR == 6 { six = $0; next } NR == 7 { print; print six; next } { print }' "$B" >"$T"
+verify_is "reordered records are found" "$T:6: seq 7: reordered: record 6 comes later" "$T"
+awk 'NR == 3 { print; l = $0; sub(/"queue_id":"[^"]*"/, "\"queue_id\":\"FORGED0001\"", l); print l; next } { print }' \
+    "$B" >"$T"
+verify_is "inserted forged record is found" "$T:4: seq 3: inserted:" "$T"
+head -c -30 "$B" >"$T"
+verify_is "truncated last line is found" "$T:10: seq 10: malformed: truncated record" "$T"
+
+# Rotation: 5 records, logrotate renames, a new process writes 3 more.
+R=$WORK/rot.jsonl
+"$WRITER" "$R" "$KEY" 1 5 R1 && mv "$R" "$R.1" && "$WRITER" "$R" "$KEY" 1 3 R2
+verify_is "rotated files verify as one chain" "ok: 8 records in 2 files" "$R.1" "$R"
+if head -n 1 "$R" | grep -q '^{"seq":6,'; then ok "the new file continues at seq 6"; else ko "the new file continues at seq 6"; fi
+verify_is "files given out of order are found" "$R.1:1: seq 1: inserted:" "$R" "$R.1"
+sed '1s/"client":"127.0.0.1"/"client":"10.6.6.6"/' "$R" >"$WORK/rot2.jsonl"
+verify_is "tampered first record of the second file is found" "$WORK/rot2.jsonl:1: seq 6: edited:" "$R.1" "$WORK/rot2.jsonl"
+_got=$("$PG" audit verify --key "$KEY" 2>&1)
+[ $? -eq 2 ] && ok "verify without files is a usage error (2)" || ko "verify without files is a usage error" "$_got"
+
+# --- the parser on hand-written fixtures ------------------------------------------
+"$PG" audit report "$FIX/classic.log" >"$OUT/classic.jsonl" 2>"$OUT/classic.err" || ko "report classic.log exits 0"
+jcheck "classic: PII mail over the TLS transport, smtp TLS line tied by pid" "$OUT/classic.jsonl" '
+m = by["BF4C0A72391"]
+assert m["pii"] == {"iban": 1, "uk_nino": 2}, m["pii"]
+assert m["inbound"]["tls"] == {"version": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384", "bits": 256, "trust": "Anonymous"}
+assert [d["tls"]["trust"] for d in m["deliveries"]] == ["Trusted", "Trusted"]
+assert all(d["transport"] == "postfix/piiguard-tls12" for d in m["deliveries"])
+assert m["flags"] == [], m["flags"]
+assert set(m) >= {"queue_id", "message_id_hash", "inbound", "pii", "verdict", "deliveries", "flags"}'
+jcheck "classic: clean mail in clear has pii {} and no flag" "$OUT/classic.jsonl" '
+m = by["C0FFEE12345"]
+assert m["pii"] == {} and m["flags"] == [] and m["deliveries"][0]["tls"] is None'
+jcheck "classic: milter reject has the verdict and no delivery" "$OUT/classic.jsonl" '
+m = by["5AD0DEAD001"]
+assert m["verdict"] == "reject" and m["deliveries"] == [] and m["rejected"].startswith("5.7.1")
+assert m["flags"] == ["pii_inbound_weak"], m["flags"]'
+jcheck "classic: TLS required, not offered => pii_deferred" "$OUT/classic.jsonl" '
+m = by["53C17A723A7"]
+assert m["deliveries"][0]["dsn"] == "4.7.4" and "pii_deferred" in m["flags"]'
+jcheck "classic: unknown programs and truncated lines are ignored" "$OUT/classic.jsonl" '
+assert "7E57AB1E001" not in by   # its only line is cut before the status
+assert all("should@be.ignored" not in json.dumps(m) for m in msgs)
+assert len(msgs) == 4, len(msgs)'
+"$PG" audit report "$FIX/journal.log" >"$OUT/journal.jsonl" 2>&1
+jcheck "journalctl -o short: banners skipped, in-clear and below-profile flagged" "$OUT/journal.jsonl" '
+assert len(msgs) == 2
+assert by["1A2B3C4D5E"]["flags"] == ["pii_delivered_in_clear"]
+assert by["6F7E8D9C0B"]["flags"] == ["pii_delivered_below_profile"]
+assert by["6F7E8D9C0B"]["deliveries"][0]["tls"]["trust"] == "Untrusted"'
+gzip -c "$FIX/rot/mail.log.2" >"$WORK/mail.log.2.gz"
+"$PG" audit report "$WORK/mail.log.2.gz" "$FIX/rot/mail.log.1" "$FIX/rot/mail.log" >"$OUT/rot.jsonl" 2>&1
+jcheck "rotation across a gzip file and two plain ones (RFC 3339 stamps)" "$OUT/rot.jsonl" '
+assert len(msgs) == 1
+m = msgs[0]
+assert [d["status"] for d in m["deliveries"]] == ["deferred", "sent"]
+assert m["deliveries"][0]["tls"] is None and m["deliveries"][1]["tls"]["trust"] == "Verified"
+assert m["removed"] and "pii_deferred" not in m["flags"]
+assert m["flags"] == ["pii_delivered_below_profile", "pii_inbound_weak"], m["flags"]'
+"$PG" audit report --redact-recipients --format csv "$FIX/classic.log" >"$OUT/classic.csv" 2>&1
+if [ "$(grep -c . "$OUT/classic.csv")" -eq 6 ] && grep -q ',tls.example,' "$OUT/classic.csv" && ! grep -q 'u@tls' "$OUT/classic.csv"; then
+    ok "CSV: one row per delivery, recipients redacted to domains"
+else
+    ko "CSV: one row per delivery, recipients redacted to domains"
+fi
+
+# --- the report from the real Postfix e2e logs -----------------------------------
+E2E_LOGS=""
+if [ -s "$PF/maillog" ] && [ -f "$PF/milter.log" ] && [ -s "$PF/scenarios.jsonl" ]; then
+    E2E_LOGS="$PF/maillog $PF/milter.log"
+    AUDIT_OPTS=""
+    for f in "$PF"/audit-*.log; do [ -f "$f" ] && AUDIT_OPTS="$AUDIT_OPTS --audit-log $f"; done
+    # shellcheck disable=SC2086
+    if "$PG" audit report $AUDIT_OPTS $E2E_LOGS >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err"; then
+        ok "report from the e2e logs"
+    else
+        ko "report from the e2e logs" "$(head -n 2 "$OUT/e2e.err")"
+    fi
+    if python3 - "$OUT/e2e.jsonl" "$PF/scenarios.jsonl" >"$OUT/e2e-check.log" 2>&1 <<'EOF'
+import json, sys
+msgs = {m["queue_id"]: m for m in (json.loads(l) for l in open(sys.argv[1]) if l.strip())}
+bad = 0
+n = 0
+for line in open(sys.argv[2]):
+    if not line.strip():
+        continue
+    s = json.loads(line)
+    name, exp, qid = s.get("scenario"), str(s.get("expected", "")), s.get("queue_id")
+    if not qid:
+        print("skip %s (%s): no queue id (refused before DATA)" % (name, exp))
+        continue
+    n += 1
+    m = msgs.get(qid)
+    why = []
+    if m is None:
+        why.append("queue id %s not in the report" % qid)
+    else:
+        pii = m["pii"]
+        if s.get("pii") is True and not pii:
+            why.append("pii expected, report has %r" % (pii,))
+        if s.get("pii") is False and pii:
+            why.append("clean expected, report has pii %r" % (pii,))
+        if s.get("pii") is False and m["flags"]:
+            why.append("clean mail flagged %r" % m["flags"])
+        if "reject" in exp or "tempfail" in exp:
+            if m["deliveries"]:
+                why.append("rejected but has deliveries")
+            want = "tempfail" if "tempfail" in name or "tempfail" in exp else "reject"
+            if m["verdict"] != want:
+                why.append("verdict %r, expected %s" % (m["verdict"], want))
+            if not m["rejected"]:
+                why.append("no milter-reject line joined")
+        elif "defer" in exp or "no_starttls" in exp or "notls" in exp:
+            if "pii_deferred" not in m["flags"]:
+                why.append("pii_deferred missing: %r" % m["flags"])
+            if not any(d["status"] == "deferred" and d["dsn"] == "4.7.4" for d in m["deliveries"]):
+                why.append("no deferred 4.7.4 attempt")
+        elif "hold" in exp or "quarantine" in exp:
+            if not m["held"]:
+                why.append("not held")
+        elif "deliver" in exp or "sent" in exp or "accept" in exp or "tls" in exp:
+            sent = [d for d in m["deliveries"] if d["status"] == "sent"]
+            if not sent:
+                why.append("no sent delivery")
+            if s.get("pii") is True:
+                if not any(d["tls"] and "piiguard-tls12" in d["transport"] for d in sent):
+                    why.append("PII not delivered over TLS via piiguard-tls12: %r" % sent)
+                if "pii_delivered_in_clear" in m["flags"]:
+                    why.append("flagged in clear")
+        if s.get("tls") and s.get("tls") != "none" and m["inbound"]["tls"] is None:
+            why.append("inbound TLS %s not joined" % s.get("tls"))
+    print("%s %s (%s) %s %s" % ("FAIL" if why else "ok  ", name, exp, qid, "; ".join(why)))
+    bad += bool(why)
+print("%d scenarios checked, %d wrong" % (n, bad))
+sys.exit(1 if bad or n == 0 else 0)
+EOF
+    then ok "e2e: per-message facts match the scenarios ($(tail -n 1 "$OUT/e2e-check.log"))"
+    else ko "e2e: per-message facts match the scenarios" "$(grep -E '^FAIL|checked' "$OUT/e2e-check.log" | tr '\n' ' ' | head -c 900)"
+    fi
+else
+    ko "e2e: tests/out/postfix/{maillog,milter.log,scenarios.jsonl} exist" "run tests/postfix/run.sh first"
+fi
+
+# --- the HTML report in headless Chromium ------------------------------------------
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+# shellcheck disable=SC2086
+"$PG" audit report --format html "$FIX/classic.log" "$FIX/journal.log" $E2E_LOGS >"$OUT/report.html" 2>"$OUT/html.err"
+if grep -qE '(src|href)="(https?:)?//' "$OUT/report.html"; then ko "HTML: no network references"; else ok "HTML: no network references"; fi
+if [ -z "$CHROME" ]; then
+    ko "HTML renders in headless Chromium" "chromium not installed (contrib/install-deps.sh --test)"
+else
+    chrome() {
+        timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+            --disable-background-networking --disable-component-update --disable-sync \
+            --user-data-dir="$WORK/chrome" "$@" 2>>"$OUT/chromium.err"
+    }
+    chrome --dump-dom "file://$OUT/report.html" >"$OUT/report.dom.html"
+    if python3 - "$OUT/report.dom.html" "$OUT/report.html" >"$OUT/dom-check.log" 2>&1 <<'EOF'
+import sys, re
+from html.parser import HTMLParser
+class Rows(HTMLParser):
+    def __init__(self):
+        super().__init__(); self.rows = []; self.in_t = False; self.cell = None; self.row = None; self.body = False
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table" and a.get("id") == "messages": self.in_t = True
+        if self.in_t and tag == "tbody": self.body = True
+        if self.body and tag == "tr": self.row = []
+        if self.row is not None and tag == "td": self.cell = ""
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None: self.row.append(self.cell); self.cell = None
+        if tag == "tr" and self.row is not None: self.rows.append(self.row); self.row = None
+        if tag == "table": self.in_t = self.body = False
+    def handle_data(self, d):
+        if self.cell is not None: self.cell += d
+p = Rows(); p.feed(open(sys.argv[1]).read())
+got = {r[0]: r for r in p.rows}
+for q, verdict, flag in [("BF4C0A72391", "accept", ""), ("5AD0DEAD001", "reject", "pii_inbound_weak"),
+                         ("53C17A723A7", "annotate", "pii_deferred"), ("1A2B3C4D5E", "accept", "pii_delivered_in_clear")]:
+    assert q in got, "row %s missing from the DOM" % q
+    assert got[q][6] == verdict, (q, got[q][6])
+    assert flag in got[q][8], (q, got[q][8])
+src_rows = len(re.findall(r"<tr class=", open(sys.argv[2]).read()))
+assert len(p.rows) == src_rows, (len(p.rows), src_rows)
+assert "<svg" in open(sys.argv[1]).read()
+print("%d rows in the rendered table" % len(p.rows))
+EOF
+    then ok "HTML renders in headless Chromium: $(cat "$OUT/dom-check.log")"
+    else ko "HTML renders in headless Chromium" "$(tail -n 2 "$OUT/dom-check.log" | tr '\n' ' ')"
+    fi
+    (cd "$OUT" && chrome --screenshot="$OUT/report.png" --window-size=1280,1400 "file://$OUT/report.html" >/dev/null)
+    if [ -s "$OUT/report.png" ]; then ok "HTML screenshot taken (tests/out/audit/report.png)"; else ko "HTML screenshot taken"; fi
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

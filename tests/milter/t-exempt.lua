@@ -1,0 +1,23 @@
+-- config: enforce
+-- Exempt sources skip the inbound check but are still routed: local
+-- submission (no client address) and SASL-authenticated senders.
+dofile(os.getenv("PIIGUARD_TESTLIB"))
+test("local submission (no client address) with PII is accepted and routed", function()
+  local conn = mt.connect(SOCK, 20, 0.25)
+  check(conn ~= nil, "cannot connect")
+  ok(mt.conninfo(conn, "localhost", "unspec"), "conninfo")
+  expect(conn, SMFIR_CONTINUE, "connect")
+  helo(conn, nil)
+  local r = message(conn, "10CA100001", std_headers(), IBAN_BODY)
+  check(r == SMFIR_ACCEPT, "eom reply " .. reply_name(r) .. ", expected ACCEPT")
+  check(route_added(conn), "no route marker")
+  mt.disconnect(conn)
+end)
+test("SASL-authenticated sender with PII in clear is accepted and routed", function()
+  local conn = open()
+  helo(conn, nil)
+  local r = message(conn, "A07A000001", std_headers(), IBAN_BODY, {"{auth_authen}", "alice"})
+  check(r == SMFIR_ACCEPT, "eom reply " .. reply_name(r) .. ", expected ACCEPT")
+  check(route_added(conn), "no route marker")
+  mt.disconnect(conn)
+end)

@@ -1,0 +1,23 @@
+-- config: enforce
+-- "TLS-Required: No" (RFC 8689) is removed from PII mail only.
+dofile(os.getenv("PIIGUARD_TESTLIB"))
+local function removed(conn, name)
+  return mt.eom_check(conn, MT_HDRDELETE, name) or mt.eom_check(conn, MT_HDRCHANGE, name, "")
+end
+test("TLS-Required: No is removed from PII mail", function()
+  local conn = open()
+  helo(conn, TLS13)
+  local r = message(conn, "ABCABC0001", std_headers({{"TLS-Required", "No"}}), IBAN_BODY)
+  check(r == SMFIR_ACCEPT, "eom reply " .. reply_name(r))
+  check(removed(conn, "TLS-Required"), "TLS-Required not removed from PII mail")
+  mt.disconnect(conn)
+end)
+test("TLS-Required: No is kept on clean mail", function()
+  local conn = open()
+  helo(conn, TLS13)
+  local r = message(conn, "ABCABC0002", std_headers({{"TLS-Required", "No"}}), CLEAN_BODY)
+  check(r == SMFIR_ACCEPT, "eom reply " .. reply_name(r))
+  check(not mt.eom_check(conn, MT_HDRDELETE, "TLS-Required"), "TLS-Required deleted from clean mail")
+  check(not mt.eom_check(conn, MT_HDRCHANGE, "TLS-Required"), "TLS-Required changed on clean mail")
+  mt.disconnect(conn)
+end)

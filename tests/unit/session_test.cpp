@@ -1,0 +1,368 @@
+// Tests for session/connection: the milter phases end to end with the
+// shipped rules: decisions, headers added and removed, TLS facts per
+// connection, abort, chunking, snapshots, and failing closed.
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "evidence/trace_header.h"
+#include "policy_fixture.h"
+#include "session/session.h"
+
+using namespace piiguard;
+using namespace piiguard::testing;
+using conf::action;
+
+namespace {
+
+const char *const message_id = "<starter-0001@acme.example>";
+const char *const date = "Mon, 02 Nov 2026 09:12:44 +0000";
+const std::time_t now = 1795748645;   // 2026-11-27T03:04:05Z
+// The PII value of the test message, in the forms it could leak in.
+const std::vector<std::string> secret_forms = {"GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432",
+                                               "12345698", "WEST"};
+
+struct header {
+    std::string name, value;
+};
+
+std::vector<header> headers(std::vector<header> extra = {}) {
+    std::vector<header> h = {{"From", "HR Team <hr@acme.example>"},
+                             {"To", "Payroll <payroll@bureau.example>"},
+                             {"Subject", "New starter details"},
+                             {"Date", date},
+                             {"Message-ID", message_id},
+                             {"MIME-Version", "1.0"},
+                             {"Content-Type", "text/plain; charset=utf-8"}};
+    h.insert(h.end(), extra.begin(), extra.end());
+    return h;
+}
+
+const std::string pii_body = "Hello,\r\n\r\nSalary account:  GB82 WEST 1234 5698 7654 32\r\n\r\nThanks,\r\nHR\r\n";
+const std::string clean_body = "Hello,\r\n\r\nThe meeting is at 10:30 in room 4.\r\n";
+
+// send - one message through the connection, body in chunks of `step` bytes (0 = whole)
+session::decision send(session::connection &c, const std::vector<header> &hs, const std::string &body,
+                       std::size_t step = 0, const char *qid = "3F2A1C0D") {
+    c.begin_message();
+    for (const header &h : hs) c.header(h.name, h.value);
+    c.end_of_headers();
+    if (step == 0) {
+        c.body(body);
+    } else {
+        for (std::size_t i = 0; i < body.size(); i += step) c.body(std::string_view(body).substr(i, step));
+    }
+    return c.end_of_message(qid, now);
+}
+
+// open - SMTP connection from 127.0.0.1 and EHLO with these TLS facts
+void open(session::connection &c, const tls::tls_facts &f, const char *service = "smtpd") {
+    c.connect({"127.0.0.1", "localhost", service, false});
+    c.helo(f);
+}
+
+const std::string *added(const session::decision &d, const std::string &name) {
+    for (const auto &[n, v] : d.add)
+        if (n == name) return &v;
+    return nullptr;
+}
+
+std::string removals(const session::decision &d) {
+    std::string out;
+    for (const session::header_removal &r : d.remove) out += r.name + "#" + std::to_string(r.index) + " ";
+    return out;
+}
+
+void check_no_value(const session::decision &d) {
+    for (const std::string &s : secret_forms) {
+        CHECK(d.log_line.find(s) == std::string::npos);
+        CHECK(d.reply_text.find(s) == std::string::npos);
+        CHECK(d.quarantine_reason.find(s) == std::string::npos);
+        for (const auto &[n, v] : d.add) CHECK(v.find(s) == std::string::npos);
+    }
+}
+
+}  // namespace
+
+TEST_SUITE("session") {
+
+TEST_CASE("an IBAN over TLS 1.3 is accepted, routed, and carries a trace header that verifies") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    session::decision d = send(c, headers(), pii_body);
+    CHECK(d.v.act == action::accept);
+    CHECK(d.v.why == verdict::reason::pii_tls_ok);
+    CHECK(d.reply_code.empty());
+    CHECK(d.remove.empty());
+    CHECK_FALSE(d.quarantine);
+    REQUIRE(d.add.size() == 2);
+    REQUIRE(added(d, "X-PIIGuard-Route"));
+    CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12");
+    REQUIRE(added(d, "X-PIIGuard-Trace"));
+    const std::string &trace = *added(d, "X-PIIGuard-Trace");
+    CHECK(trace.find("by piiguard; v=1; qid=3F2A1C0D; t=2026-11-27T03:04:05Z; client=127.0.0.1; tls=TLSv1.3; "
+                     "cipher=TLS_AES_256_GCM_SHA384; bits=256; cert=none; pii=iban:1; profile=gdpr; "
+                     "verdict=accept; outbound=piiguard-tls12; kid=k1; sig=") == 0);
+    CHECK(evidence::verify_trace(trace, message_id, date, test_trace_key, "k1").status ==
+          evidence::trace_status::ok);
+    CHECK(evidence::verify_trace(trace, "<other@acme.example>", date, test_trace_key).status ==
+          evidence::trace_status::bad_signature);
+    CHECK(d.log_line ==
+          "3F2A1C0D: piiguard: client=127.0.0.1 service=smtpd tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 "
+          "bits=256 cert=none pii=iban:1 profile=gdpr problem=none verdict=accept would_be=accept "
+          "outbound=piiguard-tls12 reason=pii_tls_ok mid=58b40f91fb53e6eb");
+    check_no_value(d);
+    MESSAGE("X-PIIGuard-Trace: " << trace);
+    MESSAGE("log: " << d.log_line);
+}
+
+TEST_CASE("clean mail gets only the trace header") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, no_tls());
+    session::decision d = send(c, headers(), clean_body);
+    CHECK(d.v.act == action::accept);
+    CHECK(d.v.why == verdict::reason::clean);
+    REQUIRE(d.add.size() == 1);
+    CHECK(d.add[0].first == "X-PIIGuard-Trace");
+    CHECK(d.add[0].second.find("; pii=none; profile=none; verdict=accept; outbound=none; ") != std::string::npos);
+    CHECK(d.remove.empty());
+}
+
+TEST_CASE("PII in clear is rejected with the profile and problem named, never the value") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, no_tls());
+    session::decision d = send(c, headers(), pii_body);
+    CHECK(d.v.act == action::reject);
+    CHECK(d.reply_code == "550");
+    CHECK(d.reply_dsn == "5.7.1");
+    CHECK(d.reply_text == "Message contains personal data (iban); no TLS (profile gdpr requires TLSv1.1 or later)");
+    CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+    REQUIRE(added(d, "X-PIIGuard-Trace"));
+    CHECK(added(d, "X-PIIGuard-Trace")->find("; verdict=reject; outbound=none; ") != std::string::npos);
+    CHECK(d.log_line.find(" problem=no_tls verdict=reject would_be=reject ") != std::string::npos);
+    check_no_value(d);
+}
+
+TEST_CASE("quarantine, monitor mode and exempt local submission") {
+    SUBCASE("quarantine sets the flag and a reason") {
+        test_policy p;
+        p.cfg.weak_tls_action = action::quarantine;
+        session::connection c(p.snapshot());
+    open(c, tls10());
+        session::decision d = send(c, headers(), pii_body);
+        CHECK(d.v.act == action::quarantine);
+        CHECK(d.quarantine);
+        CHECK(d.quarantine_reason ==
+              "piiguard: Message contains personal data (iban); TLSv1 is below the TLSv1.1 minimum of profile gdpr");
+        CHECK(d.reply_code.empty());
+        CHECK(added(d, "X-PIIGuard-Route"));
+        check_no_value(d);
+    }
+    SUBCASE("monitor mode annotates, routes, and logs the real action") {
+        test_policy p;
+        p.cfg.milter_mode = conf::mode::monitor;
+        session::connection c(p.snapshot());
+    open(c, no_tls());
+        session::decision d = send(c, headers(), pii_body);
+        CHECK(d.v.act == action::annotate);
+        CHECK(d.reply_code.empty());
+        CHECK(added(d, "X-PIIGuard-Route"));
+        CHECK(added(d, "X-PIIGuard-Trace")->find("; verdict=annotate; ") != std::string::npos);
+        CHECK(d.log_line.find(" verdict=annotate would_be=reject ") != std::string::npos);
+    }
+    SUBCASE("local submission is exempt from the inbound check but still routed") {
+        test_policy p;
+        session::connection c(p.snapshot());
+        c.connect({"", "", "pickup", true});
+        session::decision d = send(c, headers(), pii_body);
+        CHECK(d.v.act == action::accept);
+        CHECK(d.v.why == verdict::reason::pii_exempt);
+        CHECK(added(d, "X-PIIGuard-Route"));
+        CHECK(added(d, "X-PIIGuard-Trace")->find("; client=local; tls=none; ") != std::string::npos);
+    }
+    SUBCASE("SASL login is exempt") {
+        test_policy p;
+        session::connection c(p.snapshot());
+    open(c, no_tls(), "submission");
+        c.auth("alice");
+        session::decision d = send(c, headers(), pii_body);
+        CHECK(d.v.why == verdict::reason::pii_exempt);
+        CHECK(added(d, "X-PIIGuard-Route"));
+    }
+}
+
+TEST_CASE("forged trace and route headers are removed by name and 1-based index, and not scanned") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    std::vector<header> hs = headers();
+    hs.insert(hs.begin(), {"X-PIIGuard-Trace", "by piiguard; v=1; forged"});
+    hs.insert(hs.begin() + 3, {"x-piiguard-route", "piiguard-none"});
+    hs.push_back({"X-PIIGUARD-TRACE", "IBAN GB82 WEST 1234 5698 7654 32"});
+    session::decision d = send(c, hs, clean_body);
+    CHECK(removals(d) == "X-PIIGuard-Trace#1 X-PIIGuard-Route#1 X-PIIGuard-Trace#2 ");
+    CHECK(d.v.why == verdict::reason::clean);   // the IBAN in the forged header was not scanned
+    CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+}
+
+TEST_CASE("TLS-Required headers are removed from PII mail only") {
+    test_policy p;
+    std::vector<header> hs = headers({{"TLS-Required", "No"}, {"Received", "from x"}, {"tls-required", "no"}});
+    {
+        session::connection c(p.snapshot());
+    open(c, tls13());
+        CHECK(removals(send(c, hs, pii_body)) == "TLS-Required#1 TLS-Required#2 ");
+        CHECK(removals(send(c, hs, clean_body)).empty());
+    }
+    {
+        p.cfg.strip_tls_required = false;
+        session::connection c(p.snapshot());
+    open(c, tls13());
+        CHECK(removals(send(c, hs, pii_body)).empty());
+    }
+}
+
+TEST_CASE("TLS facts belong to the connection: they persist across messages and helo() replaces them") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    c.connect({"127.0.0.1", "localhost", "smtpd", false});
+    CHECK(send(c, headers(), pii_body).v.act == action::reject);   // before STARTTLS: no TLS
+    c.helo(tls13());                                                  // EHLO after STARTTLS
+    CHECK(send(c, headers(), pii_body).v.act == action::accept);
+    CHECK(send(c, headers(), pii_body, 0, "QID2").v.act == action::accept);
+    CHECK(c.tls().version == tls::tls_version::tls1_3);
+    c.helo(tls10());
+    session::decision d = send(c, headers(), pii_body);
+    CHECK(d.v.act == action::reject);
+    CHECK(d.v.problem == tls::tls_problem::version_too_low);
+    c.connect({"127.0.0.2", "localhost", "smtpd", false});   // a new connection starts without TLS
+    CHECK_FALSE(c.tls().encrypted);
+}
+
+TEST_CASE("abort_message forgets the message") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, no_tls());
+    c.begin_message();
+    for (const header &h : headers({{"X-PIIGuard-Trace", "forged"}, {"TLS-Required", "No"}})) c.header(h.name, h.value);
+    c.end_of_headers();
+    c.body(pii_body);
+    c.abort_message();
+    session::decision d = send(c, headers(), clean_body);
+    CHECK(d.v.act == action::accept);
+    CHECK(d.v.why == verdict::reason::clean);
+    CHECK(d.remove.empty());
+    CHECK(d.add.size() == 1);
+}
+
+TEST_CASE("the body fed in 1-byte chunks gives the same decision") {
+    test_policy p;
+    for (const tls::tls_facts &f : {tls13(), no_tls()}) {
+        session::connection whole(p.snapshot());
+    open(whole, f);
+        session::connection bytes(p.snapshot());
+    open(bytes, f);
+        session::decision a = send(whole, headers(), pii_body);
+        session::decision b = send(bytes, headers(), pii_body, 1);
+        CHECK(a.v.act == b.v.act);
+        CHECK(a.v.why == b.v.why);
+        CHECK(a.log_line == b.log_line);
+        CHECK(a.add == b.add);
+        CHECK(a.v.pii);
+    }
+}
+
+TEST_CASE("header values with folding as libmilter delivers them are scanned") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, no_tls());
+    session::decision d =
+        send(c, headers({{"Subject", "account\n\tGB82 WEST 1234 5698 7654 32"}}), clean_body);
+    CHECK(d.v.act == action::reject);
+    CHECK(d.v.pii);
+}
+
+TEST_CASE("a new snapshot applies from the next message on") {
+    test_policy enforce, monitor;
+    monitor.cfg.milter_mode = conf::mode::monitor;
+    session::connection c(enforce.snapshot());
+    open(c, no_tls());
+    c.begin_message();
+    for (const header &h : headers()) c.header(h.name, h.value);
+    c.set_snapshot(monitor.snapshot());
+    c.end_of_headers();
+    c.body(pii_body);
+    CHECK(c.end_of_message("Q1", now).v.act == action::reject);
+    CHECK(send(c, headers(), pii_body).v.act == action::annotate);
+}
+
+TEST_CASE("no trace header without a key or when switched off") {
+    test_policy p;
+    p.key.clear();
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    session::decision d = send(c, headers(), pii_body);
+    CHECK_FALSE(added(d, "X-PIIGuard-Trace"));
+    CHECK(added(d, "X-PIIGuard-Route"));
+    test_policy q;
+    q.cfg.add_trace_header = false;
+    session::connection c2(q.snapshot());
+    open(c2, tls13());
+    CHECK_FALSE(added(send(c2, headers(), pii_body), "X-PIIGuard-Trace"));
+}
+
+TEST_CASE("configured header names are used for adding and removing") {
+    test_policy p;
+    p.cfg.trace_header = "X-Acme-Trace";
+    p.cfg.route_header = "X-Acme-Route";
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    session::decision d = send(c, headers({{"x-acme-route", "x"}, {"X-PIIGuard-Route", "kept"}}), pii_body);
+    CHECK(removals(d) == "X-Acme-Route#1 ");
+    CHECK(added(d, "X-Acme-Trace"));
+    CHECK(added(d, "X-Acme-Route"));
+}
+
+TEST_CASE("internal failures fail closed with 451 4.7.1") {
+    test_policy p;
+    auto broken_rules = std::make_shared<conf::snapshot>(*p.snapshot());
+    broken_rules->rules.reset();
+    auto no_config = std::make_shared<conf::snapshot>(*p.snapshot());
+    no_config->cfg.reset();
+    const std::vector<std::pair<const char *, std::shared_ptr<const conf::snapshot>>> rows = {
+        {"snapshot without rules", broken_rules},
+        {"snapshot without configuration (exception path)", no_config},
+        {"no snapshot at all (exception path)", nullptr},
+    };
+    for (const auto &[label, snap] : rows) {
+        std::string what = label;
+        CAPTURE(what);
+        session::connection c(snap);
+    open(c, tls13());
+        session::decision d = send(c, headers(), pii_body);
+        CHECK(d.v.act == action::tempfail);
+        CHECK(d.v.why == verdict::reason::error);
+        CHECK(d.reply_code == "451");
+        CHECK(d.reply_dsn == "4.7.1");
+        CHECK(d.reply_text == "internal error, try again later");
+        CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+        CHECK(d.log_line.find("3F2A1C0D: piiguard: ") == 0);
+        CHECK(d.log_line.find(" reason=error ") != std::string::npos);
+    }
+}
+
+TEST_CASE("end_of_message without the earlier phases still decides") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    session::decision d = c.end_of_message("Q", now);
+    CHECK(d.v.act == action::accept);
+    CHECK(d.v.why == verdict::reason::clean);
+}
+
+}  // TEST_SUITE
