@@ -104,13 +104,15 @@ mkmsg() {
 }
 
 # send ID PORT TLS TO KIND [HEADER...] - build and send a message; sender ID@sender.test
+# (more swaks options in SWAKS_EXTRA)
 send() {
     _sid=$1 _port=$2 _stls=$3 _sto=$4 _skind=$5
     shift 5
     mkmsg "$PF_T/$_sid.eml" "$_sid" "$_sto" "$_skind" "$@"
     LAST_FROM=$_sid@sender.test
     LAST_FILE=$PF_T/$_sid.eml
-    pf_send "$_sid" "$_port" "$_stls" "$LAST_FROM" "$_sto" "$LAST_FILE"
+    # shellcheck disable=SC2086
+    pf_send "$_sid" "$_port" "$_stls" "$LAST_FROM" "$_sto" "$LAST_FILE" ${SWAKS_EXTRA:-}
 }
 
 # accepted - the last send was accepted (250 ... queued as)
@@ -261,14 +263,16 @@ echo "set-up: edge :$P_DEF (bundled config), mx :$MX_TLS (STARTTLS) :$MX_PLAIN (
 
 # 1. PII over TLS 1.3 -> accepted, delivered to the TLS MX over TLS, trace verifies
 s1() {
-    send s1 "$P_DEF" tls1.3 u1@tls.example pii --tls-cert "$PF_T/certs/client.crt" --tls-key "$PF_T/certs/client.key"
+    SWAKS_EXTRA="--tls-cert $PF_T/certs/client.crt --tls-key $PF_T/certs/client.key"
+    send s1 "$P_DEF" tls1.3 u1@tls.example pii
+    SWAKS_EXTRA=""
     record 1-pii-tls13 delivered true
     accepted || return 1
     tls_was TLSv1.3 || return 1
-    pf_wait 20 pf_is_delivered mx s1 || { fail "not delivered to the MX within 20 s"; return 1; }
+    pf_wait 20 pf_is_delivered mx s1@piiguard.test || { fail "not delivered to the MX within 20 s"; return 1; }
     pf_wait 5 pf_log_has "$PF_QID: removed" || true
     delivered_over_tls "$PF_QID" 'piiguard-tls1[23]' "$MX_TLS" || return 1
-    _f=$(pf_delivered mx s1)
+    _f=$(pf_delivered mx s1@piiguard.test)
     [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 1 ] || { fail "no route header on the delivered PII message"; return 1; }
     trace_verifies "$_f" "$PF_ROOT/contrib/trace.key" || return 1
     echo "     delivered via $DELIVERED_TRANSPORT over $DELIVERED_TLS"
@@ -295,7 +299,7 @@ s2_12() {
     record 2-pii-tls12-hipaa delivered true
     tls_was TLSv1.2 || return 1
     accepted || return 1
-    pf_wait 20 pf_is_delivered mx s2-tls12 || { fail "not delivered within 20 s"; return 1; }
+    pf_wait 20 pf_is_delivered mx s2-tls12@piiguard.test || { fail "not delivered within 20 s"; return 1; }
 }
 
 # 3. PII in clear -> rejected 5.7.x (bundled config), tempfailed 4.7.x (weak_tls_action = tempfail)
@@ -319,8 +323,8 @@ s4() {
     send s4 "$P_DEF" none u4@plain.example clean
     record 4-clean-clear delivered false
     accepted || return 1
-    pf_wait 20 pf_is_delivered mx s4 || { fail "not delivered within 20 s"; return 1; }
-    _f=$(pf_delivered mx s4)
+    pf_wait 20 pf_is_delivered mx s4@piiguard.test || { fail "not delivered within 20 s"; return 1; }
+    _f=$(pf_delivered mx s4@piiguard.test)
     pf_body "$LAST_FILE" >"$PF_T/s4.sent.body"
     pf_body "$_f" >"$PF_T/s4.got.body"
     cmp -s "$PF_T/s4.sent.body" "$PF_T/s4.got.body" || { fail "body changed in transit"; return 1; }
@@ -347,7 +351,7 @@ s5() {
     _try_twice() { [ "$(pf_log_count "$_re")" -ge 2 ]; }
     pf_wait 20 _try_twice || { fail "no second delivery attempt after postqueue -f"; return 1; }
     pf_in_queue edge "$PF_QID" || { fail "$PF_QID left the queue after the retry"; return 1; }
-    pf_is_delivered mx s5 && { fail "delivered in spite of no STARTTLS"; return 1; }
+    pf_is_delivered mx s5@piiguard.test && { fail "delivered in spite of no STARTTLS"; return 1; }
     pf_log_has "$PF_QID: to=<u5@plain\.example>.* status=sent" && { fail "a 'status=sent' line for $PF_QID"; return 1; }
     echo "     $(pf_log_count "$_re") attempts deferred: $(pf_log_lines "$_re" | tail -n 1 | sed -E 's/.*(dsn=.*)/\1/')"
 }
@@ -388,7 +392,7 @@ s8() {
     record 8-pii-clear-quarantine held true
     accepted || return 1
     pf_wait 10 pf_held edge "$PF_QID" || { fail "$PF_QID not on hold: $(pf_queue edge | head -n 3 | tr '\n' ' ')"; return 1; }
-    pf_is_delivered mx s8 && { fail "held message was delivered"; return 1; }
+    pf_is_delivered mx s8@piiguard.test && { fail "held message was delivered"; return 1; }
     echo "     postqueue -p: $(pf_queue edge | grep -E "^$PF_QID!" | cut -c1-60)"
 }
 
@@ -399,8 +403,8 @@ s9_pii() {
     send s9-pii "$P_DEF" tls1.3 u9@tls.example pii "$FORGED_TRACE" "X-PIIGuard-Route: piiguard-tls13" "TLS-Required: No"
     record 9-pii-forged-headers delivered true
     accepted || return 1
-    pf_wait 20 pf_is_delivered mx s9-pii || { fail "not delivered within 20 s"; return 1; }
-    _f=$(pf_delivered mx s9-pii)
+    pf_wait 20 pf_is_delivered mx s9-pii@piiguard.test || { fail "not delivered within 20 s"; return 1; }
+    _f=$(pf_delivered mx s9-pii@piiguard.test)
     grep -q 'qid=FORGED' "$_f" && { fail "the forged trace header was delivered"; return 1; }
     [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 1 ] || { fail "$(pf_header_count "$_f" X-PIIGuard-Route) route headers, expected ours only"; return 1; }
     [ "$(pf_header_count "$_f" TLS-Required)" -eq 0 ] || { fail "TLS-Required: No kept on PII mail"; return 1; }
@@ -412,8 +416,8 @@ s9_clean() {
     send s9-clean "$P_DEF" none u9@plain.example clean "X-PIIGuard-Route: piiguard-tls12" "$FORGED_TRACE"
     record 9-clean-forged-route delivered false
     accepted || return 1
-    pf_wait 20 pf_is_delivered mx s9-clean || { fail "not delivered (routed to mandatory TLS?) within 20 s"; return 1; }
-    _f=$(pf_delivered mx s9-clean)
+    pf_wait 20 pf_is_delivered mx s9-clean@piiguard.test || { fail "not delivered (routed to mandatory TLS?) within 20 s"; return 1; }
+    _f=$(pf_delivered mx s9-clean@piiguard.test)
     [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 0 ] || { fail "forged route header delivered"; return 1; }
     grep -q 'qid=FORGED' "$_f" && { fail "the forged trace header was delivered"; return 1; }
     trace_verifies "$_f" "$PF_ROOT/contrib/trace.key" || return 1
@@ -426,8 +430,8 @@ s10() {
     send s10 "$P_MON" none u10@tls.example pii
     record 10-pii-clear-monitor delivered true
     accepted || return 1
-    pf_wait 20 pf_is_delivered mx s10 || { fail "not delivered within 20 s"; return 1; }
-    _f=$(pf_delivered mx s10)
+    pf_wait 20 pf_is_delivered mx s10@piiguard.test || { fail "not delivered within 20 s"; return 1; }
+    _f=$(pf_delivered mx s10@piiguard.test)
     trace_verifies "$_f" "$OUT/trace.key" || return 1
 }
 

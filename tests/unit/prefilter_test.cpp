@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 
 #include "detect/prefilter.h"
@@ -76,5 +77,47 @@ TEST_SUITE("prefilter") {
             REQUIRE(w.size() == 1);
             CHECK(w[0].start == pos);
         }
+    }
+
+    TEST_CASE("digit runs from the masks match a byte-by-byte reference at every alignment") {
+        std::mt19937 rng(7);
+        const char alphabet[] = "0123456789 .-a/";
+        for (int round = 0; round < 300; ++round) {
+            std::string t(1 + rng() % 300, ' ');
+            for (char &c : t) c = alphabet[rng() % (sizeof alphabet - 1)];
+            std::vector<digit_cluster> ref;
+            for (std::size_t i = 0; i < t.size();) {
+                if (t[i] < '0' || t[i] > '9') { ++i; continue; }
+                std::size_t j = i;
+                while (j < t.size() && t[j] >= '0' && t[j] <= '9') ++j;
+                ref.push_back({i, j - 1, j - i});
+                i = j;
+            }
+            char_masks m;
+            m.compute(t);
+            std::vector<digit_cluster> got;
+            find_digit_runs(m, got);
+            CAPTURE(round);
+            REQUIRE(got.size() == ref.size());
+            for (std::size_t k = 0; k < ref.size(); ++k) {
+                CHECK(got[k].first == ref[k].first);
+                CHECK(got[k].last == ref[k].last);
+                CHECK(got[k].digits == ref[k].digits);
+            }
+        }
+    }
+
+    TEST_CASE("digit groups join runs through one separator and drop small ones") {
+        std::string t = "a 123-45-6789 b 1,2; 12 34 x 9.9.9";
+        char_masks m;
+        m.compute(t);
+        std::vector<digit_cluster> runs, groups;
+        find_digit_runs(m, runs);
+        merge_through(t, runs, " .-", groups, 3);
+        REQUIRE(groups.size() == 3);
+        CHECK(t.substr(groups[0].first, groups[0].last - groups[0].first + 1) == "123-45-6789");
+        CHECK(groups[0].digits == 9);
+        CHECK(t.substr(groups[1].first, groups[1].last - groups[1].first + 1) == "12 34");
+        CHECK(groups[2].digits == 3);
     }
 }

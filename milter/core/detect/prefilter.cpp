@@ -93,8 +93,43 @@ void char_masks::compute(std::string_view text) {
     }
 }
 
+// find_digit_runs - maximal runs of adjacent digits, from the masks' run
+// starts and ends (one step per run, not per digit)
+void find_digit_runs(const char_masks &m, std::vector<digit_cluster> &out) {
+    const std::size_t blocks = m.digit_.size();
+    std::size_t open_at = 0;
+    bool open = false;
+    for (std::size_t blk = 0; blk < blocks; ++blk) {
+        const uint64_t d = m.digit_[blk];
+        if (!d && !open) continue;
+        const uint64_t prev = blk > 0 ? m.digit_[blk - 1] >> 63 : 0;
+        const uint64_t next = blk + 1 < blocks ? m.digit_[blk + 1] & 1 : 0;
+        uint64_t starts = d & ~((d << 1) | prev);
+        uint64_t ends = d & ~((d >> 1) | (next << 63));
+        while (starts | ends) {
+            // Within a block, a run's start comes at or before its end.
+            std::size_t s = starts ? static_cast<std::size_t>(__builtin_ctzll(starts)) : 64;
+            std::size_t e = ends ? static_cast<std::size_t>(__builtin_ctzll(ends)) : 64;
+            if (!open && s <= e) {
+                open_at = 64 * blk + s;
+                open = true;
+                starts &= starts - 1;
+            } else {
+                std::size_t last = 64 * blk + e;
+                out.push_back({open_at, last, last - open_at + 1});
+                open = false;
+                ends &= ends - 1;
+            }
+        }
+    }
+}
+
 // find_digit_clusters - group the digits of the masked text into clusters
 void find_digit_clusters(const char_masks &m, std::size_t max_gap, std::vector<digit_cluster> &out) {
+    if (max_gap <= 1) {
+        find_digit_runs(m, out);
+        return;
+    }
     cluster_builder b{out, max_gap, false, {}};
     for (std::size_t blk = 0; blk < m.digit_.size(); ++blk) {
         uint64_t d = m.digit_[blk];
@@ -112,31 +147,44 @@ void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector
     find_digit_clusters(m, max_gap, out);
 }
 
-// merge_clusters - clusters of `in` merged where at most max_gap apart
+// merge_clusters - clusters of `in` merged where at most max_gap apart;
+// only those with at least min_digits digits are kept
 void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
-                    std::vector<digit_cluster> &out) {
-    for (const digit_cluster &c : in) {
-        if (!out.empty() && c.first - out.back().last <= max_gap) {
-            out.back().last = c.last;
-            out.back().digits += c.digits;
+                    std::vector<digit_cluster> &out, std::size_t min_digits) {
+    if (in.empty()) return;
+    digit_cluster cur = in[0];
+    for (std::size_t i = 1; i < in.size(); ++i) {
+        const digit_cluster &c = in[i];
+        if (c.first - cur.last <= max_gap) {
+            cur.last = c.last;
+            cur.digits += c.digits;
         } else {
-            out.push_back(c);
+            if (cur.digits >= min_digits) out.push_back(cur);
+            cur = c;
         }
     }
+    if (cur.digits >= min_digits) out.push_back(cur);
 }
 
-// merge_through - runs merged where exactly one separator byte stands between
+// merge_through - runs merged where exactly one separator byte stands
+// between; only those with at least min_digits digits are kept
 void merge_through(std::string_view text, const std::vector<digit_cluster> &in, std::string_view seps,
-                   std::vector<digit_cluster> &out) {
-    for (const digit_cluster &c : in) {
-        if (!out.empty() && c.first == out.back().last + 2 &&
-            seps.find(text[c.first - 1]) != std::string_view::npos) {
-            out.back().last = c.last;
-            out.back().digits += c.digits;
+                   std::vector<digit_cluster> &out, std::size_t min_digits) {
+    if (in.empty()) return;
+    bool sep[256] = {};
+    for (char c : seps) sep[static_cast<unsigned char>(c)] = true;
+    digit_cluster cur = in[0];
+    for (std::size_t i = 1; i < in.size(); ++i) {
+        const digit_cluster &c = in[i];
+        if (c.first == cur.last + 2 && sep[static_cast<unsigned char>(text[c.first - 1])]) {
+            cur.last = c.last;
+            cur.digits += c.digits;
         } else {
-            out.push_back(c);
+            if (cur.digits >= min_digits) out.push_back(cur);
+            cur = c;
         }
     }
+    if (cur.digits >= min_digits) out.push_back(cur);
 }
 
 // find_words - alphanumeric runs of the wanted lengths starting in [from, to)

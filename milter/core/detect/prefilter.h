@@ -55,15 +55,17 @@ public:
     std::vector<uint64_t> digit_, alnum_;  // bit i of word b: byte 64*b+i
 };
 
+// find_digit_runs - maximal runs of adjacent digits (clusters at gap 1)
+void find_digit_runs(const char_masks &m, std::vector<digit_cluster> &out);
 void find_digit_clusters(const char_masks &m, std::size_t max_gap, std::vector<digit_cluster> &out);
 void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector<digit_cluster> &out);
 // merge_clusters - clusters of `in` merged where at most max_gap apart
 void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
-                    std::vector<digit_cluster> &out);
+                    std::vector<digit_cluster> &out, std::size_t min_digits = 1);
 // merge_through - runs of `in` merged where exactly one byte, one of `seps`,
 // separates them (digit groups like "123-45-6789")
 void merge_through(std::string_view text, const std::vector<digit_cluster> &in, std::string_view seps,
-                   std::vector<digit_cluster> &out);
+                   std::vector<digit_cluster> &out, std::size_t min_digits = 1);
 void find_words(std::string_view text, const char_masks &m, std::size_t from, std::size_t to,
                 const std::vector<int> &lengths, std::vector<word_run> &out);
 void find_words(std::string_view text, std::size_t from, std::size_t to,

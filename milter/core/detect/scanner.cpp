@@ -30,6 +30,13 @@ scanner::scanner(const ruleset &rs, scratch &s, scan_options opts)
     : rs_(rs), scratch_(s), opts_(std::move(opts)) {
     rule_values_.resize(rs_.rules().size());
     context_index_.resize(static_cast<std::size_t>(rs_.context_sets()));
+    // Clusters with fewer digits than any rule of their kind wants are dropped early.
+    kind_min_digits_.assign(rs_.cluster_kinds().size(), 64);
+    for (const compiled_rule &r : rs_.rules())
+        if (r.src.candidate == candidate_class::digits) {
+            std::size_t &m = kind_min_digits_[static_cast<std::size_t>(r.kind_index)];
+            m = std::min(m, static_cast<std::size_t>(r.src.min_digits));
+        }
     type_values_.resize(rs_.types().size());
     reset();
 }
@@ -91,13 +98,16 @@ void scanner::process(bool final) {
         masks_.compute(buf_);
         // Digit runs once, then merged per clustering the rules use.
         runs_.clear();
-        find_digit_clusters(masks_, 1, runs_);
+        find_digit_runs(masks_, runs_);
         const auto &kinds = rs_.cluster_kinds();
         clusters_.resize(kinds.size());
         for (std::size_t k = 0; k < kinds.size(); ++k) {
             clusters_[k].clear();
-            if (!kinds[k].separators.empty()) merge_through(buf_, runs_, kinds[k].separators, clusters_[k]);
-            else merge_clusters(runs_, kinds[k].gap, clusters_[k]);
+            const std::size_t least = kind_min_digits_[k];
+            if (!kinds[k].separators.empty())
+                merge_through(buf_, runs_, kinds[k].separators, clusters_[k], least);
+            else
+                merge_clusters(runs_, kinds[k].gap, clusters_[k], least);
         }
         for (auto &ix : context_index_) ix.built = false;
         words_.clear();

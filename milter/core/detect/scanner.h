@@ -104,6 +104,7 @@ private:
     std::size_t scan_from_ = 0;  // next match start to examine (offset in buf_)
     // Per-process scratch, kept to avoid allocations.
     std::vector<digit_cluster> runs_;                    // runs of adjacent digits
+    std::vector<std::size_t> kind_min_digits_;           // per cluster kind: least min_digits
     std::vector<std::vector<digit_cluster>> clusters_;  // per ruleset cluster kind
     std::vector<word_run> words_;
     char_masks masks_;
