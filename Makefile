@@ -2,6 +2,7 @@
 #
 #   make            build the library, the programs and the tests (obj/)
 #   make run        install missing Debian packages, build, run the main job
+#   make stop       stop what `make run` left running
 #   make check      the same, then every test layer; ends with "N passed, N failed"
 #   make bench      throughput figures beside baselines measured in the same run
 #   make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 300)
@@ -46,7 +47,7 @@ objs = $(patsubst %.cpp,$(1)/%.o,$(2))
 # Objects made through pattern rules are not intermediate: keep them.
 .SECONDARY:
 
-.PHONY: all deps deps-test run check bench fuzz fuzzers asan install clean
+.PHONY: all deps deps-test run stop check bench fuzz fuzzers asan install clean
 PROGRAMS = piiguard $(if $(MILTER_SRC),piiguard-milter) $(if $(POLICYD_SRC),piiguard-policyd)
 all: $(PROGRAMS) obj/unit_tests obj/mime_dump
 
@@ -81,6 +82,10 @@ obj/scan_bench: obj/tests/bench/scan_bench.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/policy_bench: obj/tests/bench/policy_bench.o
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^
+obj/noop_milter: obj/tests/bench/noop_milter.o
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(MILTER_LIBS)
+obj/milter_client: obj/tests/bench/milter_client.o
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
@@ -100,17 +105,23 @@ deps:
 deps-test:
 	@sh contrib/install-deps.sh --test
 
-# The main job on the bundled defaults: scan the sample messages.
-run: deps
+# The main job: piiguard-milter with the bundled contrib/piiguard.toml in front
+# of a private Postfix on loopback; sends the sample messages, reports what
+# happened to each, and leaves it running (tests/postfix/demo.sh).
+run: deps-test
 	@$(MAKE) --no-print-directory all
-	./piiguard scan --rules rules --explain tests/data/samples/*.eml
+	@sh tests/postfix/demo.sh start
+
+# Stop what `make run` left running.
+stop:
+	@sh tests/postfix/demo.sh stop
 
 check: deps-test
 	@$(MAKE) --no-print-directory all
 	@sh tests/check.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all obj/scan_bench obj/policy_bench
+	@$(MAKE) --no-print-directory all obj/scan_bench obj/policy_bench obj/noop_milter obj/milter_client
 	@sh tests/bench/run.sh
 
 fuzz: deps

@@ -98,7 +98,7 @@ void daemonize()
 // check_config - -n: every problem, one line each; exit status 0 when none
 int check_config(const std::string &path)
 {
-    std::vector<std::string> problems = conf::check_snapshot(path);
+    std::vector<std::string> problems = conf::check_snapshot(path, conf::key_use::audit_only);
     for (const auto &p : problems)
         std::fprintf(stderr, "%s: %s\n", progname, util::printable(p, 1000).c_str());
     if (problems.empty())
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 
     std::shared_ptr<const conf::snapshot> snap;
     try {
-        snap = conf::load_snapshot(o.config);
+        snap = conf::load_snapshot(o.config, 1, conf::key_use::audit_only);
     } catch (const std::exception &e) {
         std::string msg = util::printable(e.what(), 1000);
         if (!o.spawn || o.foreground)

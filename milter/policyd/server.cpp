@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "evidence/audit_writer.h"
 #include "evidence/log_line.h"
 #include "policy/handler.h"
 #include "util/printable.h"
@@ -198,6 +199,17 @@ void server::process(connection &c, bool end_of_input)
         } catch (...) {
             d = policy::decide_internal_error(req_);
         }
+        // Partner decisions go to the audit log too; a decision that cannot
+        // be recorded is not given (fail closed: defer).
+        if (!d.log.partner.empty() && snap_->cfg && !snap_->cfg->audit_log.empty()) {
+            try {
+                evidence::append_configured(snap_->cfg->audit_log, snap_->trace_key, snap_->cfg->audit_fsync,
+                                            policy::audit_record_of(d, ::time(nullptr)));
+            } catch (const std::exception &e) {
+                log_.line(LOG_ERR, std::string("audit log: ") + util::printable(e.what(), 300));
+                d = policy::decide_internal_error(req_);
+            }
+        }
         policy::append_reply(c.out, d.action);
         int prio = req_.status == policy::parse_status::ok ? LOG_INFO : LOG_WARNING;
         log_.line(prio, evidence::policy_log_line(d.log));
@@ -239,7 +251,7 @@ void server::reload()
 {
     long gen = snap_->generation + 1;
     try {
-        auto next = conf::load_snapshot(config_path_, gen);
+        auto next = conf::load_snapshot(config_path_, gen, conf::key_use::audit_only);
         if (next->cfg->policyd_socket != snap_->cfg->policyd_socket)
             log_.now(LOG_WARNING, "reload: policyd.socket changed; a restart is needed to apply it");
         snap_ = std::move(next);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "evidence/audit_writer.h"
 #include "session/session.h"
 #include "smfi/log.h"
 #include "smfi/macros.h"
@@ -193,6 +194,19 @@ sfsistat xxfi_eom(SMFICTX *ctx) {
         if (qid.empty()) qid = "NOQUEUE";
         session::decision d = c.end_of_message(util::printable(qid, 64), std::time(nullptr));
         std::shared_ptr<const conf::snapshot> s = current_snapshot();
+        // The record is written before anything is applied: a decision that
+        // cannot be recorded is not carried out (tempfail, retried later).
+        if (s) {
+            try {
+                if (s->cfg)
+                    evidence::append_configured(s->cfg->audit_log, s->trace_key, s->cfg->audit_fsync, d.audit);
+            } catch (const std::exception &e) {
+                log_warn(qid + ": audit log: " + util::printable(e.what(), 300) + "; tempfail");
+                smfi_setreply(ctx, const_cast<char *>("451"), const_cast<char *>("4.3.0"),
+                              const_cast<char *>("audit log unavailable, try again later"));
+                return SMFIS_TEMPFAIL;
+            }
+        }
         std::string trace_name = s && s->cfg ? s->cfg->trace_header : "X-PIIGuard-Trace";
         return apply_decision(ctx, d, trace_name);
     });

@@ -81,6 +81,16 @@ else ko "no log line for queue id A1B2C3D4E5"; fi
 if grep -q 'DE89\|3704 0044\|943 476 5919' "$TMP"/*.log; then ko "a PII value appears in the milter log"
 else ok "no PII value in the milter logs"; fi
 
+# The audit log: one signed, chained record per decision, never a value.
+records=$(wc -l <"$TMP/enforce-audit.jsonl" 2>/dev/null || echo 0)
+if [ "$records" -gt 5 ] && ./piiguard audit verify --key "$TMP/trace.key" "$TMP/enforce-audit.jsonl" >"$TMP/verify.out" 2>&1; then
+    ok "audit log: $records records, chain verifies"
+else
+    ko "audit log: $records records, verify: $(cat "$TMP/verify.out" 2>/dev/null)"
+fi
+if grep -q 'DE89\|3704 0044\|943 476 5919' "$TMP"/*-audit.jsonl; then ko "a PII value appears in the audit log"
+else ok "no PII value in the audit log"; fi
+
 # SIGHUP with a broken rules file: keeps running with the old rules, says why.
 PID=$PID_enforce
 cp "$TMP/rules/banking.toml" "$TMP/banking.toml.good"

@@ -161,6 +161,24 @@ echo x | "$BIN" -c "$T/broken.toml" >"$T/spawn.out" 2>"$T/spawn.err"
 rc=$?
 if [ $rc -eq 1 ] && [ ! -s "$T/spawn.out" ]; then ok "spawn mode with a broken config: exit 1, nothing sent"; else ko "spawn broken: exit $rc"; fi
 
+# ---- audit log: partner decisions are recorded, signed and chained ----------
+# The daemon runs as [policyd] user (nobody): it must read the key and write the log.
+mkdir -p "$T/audit"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/audit/audit.key"
+chown -R nobody "$T/audit"
+chmod 700 "$T/audit"
+sed -e "s|^key_file = \"\".*|key_file = \"$T/audit/audit.key\"\n\n[audit]\nlog = \"$T/audit/policy-audit.jsonl\"|" "$CONF" >"$T/audit.toml"
+req recipient=bob@hospital.example,encryption_protocol=TLSv1.3,encryption_cipher=TLS_AES_256_GCM_SHA384,encryption_keysize=256 \
+    recipient=bob@hospital.example recipient=someone@ordinary.example >"$T/audit.in"
+"$BIN" -s -c "$T/audit.toml" <"$T/audit.in" >"$T/audit.out" 2>"$T/audit.err"
+records=$(wc -l <"$T/audit/policy-audit.jsonl" 2>/dev/null || echo 0)
+if [ "$records" -eq 2 ] && grep -q '"source":"policyd"' "$T/audit/policy-audit.jsonl" &&
+    ./piiguard audit verify --key "$T/audit/audit.key" "$T/audit/policy-audit.jsonl" >"$T/audit.verify" 2>&1; then
+    ok "audit log: the 2 partner decisions recorded (not the ordinary domain), chain verifies"
+else
+    ko "audit log: $records records; $(cat "$T/audit.err" "$T/audit.verify" 2>/dev/null | head -n 3)"
+fi
+
 # ---- real Postfix with check_policy_service (spawn(8)) -----------------------
 PORT=$(pf_free_port)
 pf_instance edge

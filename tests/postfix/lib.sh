@@ -361,7 +361,12 @@ pf_milter_start() {
     _sock=$PF_T/$1.sock
     rm -f "$_sock"
     echo "=== $(date '+%H:%M:%S') milter $1 start: -c $2" >>"$PF_T/milter.log"
-    "$PF_MILTER" -f -c "$2" -p "unix:$_sock" >>"$PF_T/milter.log" 2>&1 &
+    if [ "${PF_KEEP:-0}" = 1 ] && command -v setsid >/dev/null 2>&1; then
+        # outlives the caller (the demo): its own session, no terminal
+        setsid "$PF_MILTER" -f -c "$2" -p "unix:$_sock" </dev/null >>"$PF_T/milter.log" 2>&1 &
+    else
+        "$PF_MILTER" -f -c "$2" -p "unix:$_sock" </dev/null >>"$PF_T/milter.log" 2>&1 &
+    fi
     _pid=$!
     echo "$_pid" >>"$PF_T/pids"
     echo "$_pid" >"$PF_T/$1.pid"

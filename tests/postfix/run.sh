@@ -100,7 +100,10 @@ mkmsg() {
         echo
         echo "-- "
         echo "piiguard tests"
-    } >"$_f"
+    } >"$_f.tmp"
+    # no final newline: swaks ends DATA with CRLF "." itself
+    printf '%s' "$(cat "$_f.tmp")" >"$_f"
+    rm -f "$_f.tmp"
 }
 
 # send ID PORT TLS TO KIND [HEADER...] - build and send a message; sender ID@sender.test
@@ -147,12 +150,17 @@ tls_was() {
 trace_verifies() {
     _n=$(pf_header_count "$1" X-PIIGuard-Trace)
     [ "$_n" -eq 1 ] || { fail "$_n X-PIIGuard-Trace headers delivered, expected exactly 1"; return 1; }
-    if "$PIIGUARD" 2>&1 | grep -q 'verify'; then
-        "$PIIGUARD" verify --key "$2" "$1" >"$PF_T/verify.out" 2>&1 ||
-            { fail "piiguard verify failed: $(util_printable "$(head -c 300 "$PF_T/verify.out")")"; return 1; }
-    else
-        echo "     (note: ./piiguard has no verify command yet: trace presence checked only)"
-    fi
+    "$PIIGUARD" verify --key "$2" "$1" >"$PF_T/verify.out" 2>&1 ||
+        { fail "piiguard verify failed: $(util_printable "$(head -c 300 "$PF_T/verify.out")")"; return 1; }
+}
+
+# trace_tamper_fails FILE KEYFILE - an edited copy of the trace no longer verifies
+trace_tamper_fails() {
+    sed -E '/^X-PIIGuard-Trace:/,/sig=/ s/verdict=[a-z]+/verdict=tampered/' "$1" >"$PF_T/tampered.eml"
+    cmp -s "$1" "$PF_T/tampered.eml" && { fail "could not edit the trace for the tamper check"; return 1; }
+    "$PIIGUARD" verify --key "$2" "$PF_T/tampered.eml" >"$PF_T/verify-tampered.out" 2>&1 &&
+        { fail "piiguard verify accepted an edited trace"; return 1; }
+    return 0
 }
 
 # delivered_over_tls QID TRANSPORT_RE PORT - Postfix sent QID via TRANSPORT to PORT over TLS
@@ -275,6 +283,8 @@ s1() {
     _f=$(pf_delivered mx s1@piiguard.test)
     [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 1 ] || { fail "no route header on the delivered PII message"; return 1; }
     trace_verifies "$_f" "$PF_ROOT/contrib/trace.key" || return 1
+    trace_tamper_fails "$_f" "$PF_ROOT/contrib/trace.key" || return 1
+    echo "     $(cat "$PF_T/verify.out" | sed 's|.*/||'); edited copy: $(sed 's|.*/||' "$PF_T/verify-tampered.out" | head -n 1)"
     echo "     delivered via $DELIVERED_TRANSPORT over $DELIVERED_TLS"
     echo "     X-PIIGuard-Trace: $(pf_header "$_f" X-PIIGuard-Trace | cut -c1-220)"
 }
@@ -433,6 +443,23 @@ s10() {
     pf_wait 20 pf_is_delivered mx s10@piiguard.test || { fail "not delivered within 20 s"; return 1; }
     _f=$(pf_delivered mx s10@piiguard.test)
     trace_verifies "$_f" "$OUT/trace.key" || return 1
+    pf_header "$_f" X-PIIGuard-Trace | grep -q 'verdict=annotate' || { fail "trace verdict is not annotate"; return 1; }
+    grep -Eq "(^|: )$PF_QID: piiguard: .* verdict=annotate would_be=reject " "$PF_T/milter.log" ||
+        { fail "no milter log line '$PF_QID: ... verdict=annotate would_be=reject'"; return 1; }
+}
+
+# 12. no PII value in the maillog, the milter log or any delivered header section
+s_no_values() {
+    _hdrs=$PF_T/delivered-headers
+    : >"$_hdrs"
+    for _m in "$PF_T"/mx/mail/inbox/new/*; do [ -f "$_m" ] && pf_headers "$_m" >>"$_hdrs"; done
+    [ -s "$_hdrs" ] || { fail "no delivered message to look at"; return 1; }
+    for _v in "943 476 5919" "9434765919" "AB 12 34 56 C" "AB123456C" "GB82 WEST" "GB82WEST"; do
+        for _log in "$PF_T/maillog" "$PF_T/milter.log" "$_hdrs"; do
+            grep -qiF "$_v" "$_log" && { fail "a PII value appears in $(basename "$_log")"; return 1; }
+        done
+    done
+    return 0
 }
 
 scenario "1 PII over TLS 1.3 (bundled config): accepted, delivered over mandatory TLS, trace verifies" s1
@@ -457,6 +484,7 @@ s_alive() {
     done
 }
 scenario "11 every milter still running" s_alive
+scenario "12 no PII value in the maillog, the milter log or delivered headers" s_no_values
 
 echo "($(($(date +%s) - START)) s; logs in tests/out/postfix/)"
 echo "$PASS passed, $FAIL failed"

@@ -170,7 +170,7 @@ const tls::compiled_profile *snapshot::profile(std::string_view name) const {
 }
 
 // load_snapshot - all or nothing; the first problem is thrown
-std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation) {
+std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation, key_use use) {
     auto s = std::make_shared<snapshot>();
     s->generation = generation;
     try {
@@ -186,12 +186,13 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
     std::vector<std::string> problems;
     check_names(*s->cfg, s->profile_defs, problems);
     if (!problems.empty()) throw snapshot_error(problems.front());
-    s->trace_key = load_key(*s->cfg, true, s->notes);
+    if (use == key_use::trace_and_audit || !s->cfg->audit_log.empty())
+        s->trace_key = load_key(*s->cfg, true, s->notes);
     return s;
 }
 
 // check_snapshot - every problem, each part tried on its own; nothing is created
-std::vector<std::string> check_snapshot(const std::string &config_path) {
+std::vector<std::string> check_snapshot(const std::string &config_path, key_use use) {
     std::vector<std::string> problems;
     std::shared_ptr<const config> cfg;
     if (!attempt(problems, [&] { cfg = load_config(config_path); })) return problems;
@@ -203,7 +204,8 @@ std::vector<std::string> check_snapshot(const std::string &config_path) {
         }))
         check_names(*cfg, set, problems);
     std::vector<std::string> notes;
-    attempt(problems, [&] { load_key(*cfg, false, notes); });
+    if (use == key_use::trace_and_audit || !cfg->audit_log.empty())
+        attempt(problems, [&] { load_key(*cfg, false, notes); });
     return problems;
 }
 

@@ -53,7 +53,15 @@ struct snapshot {
     const tls::compiled_profile *profile(std::string_view name) const;
 };
 
-std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation = 1);
-std::vector<std::string> check_snapshot(const std::string &config_path);
+// What the process needs the trace key for: the milter signs trace headers
+// (and audit records); the policy daemon only signs audit records, so it
+// reads the key only when [audit] log is set (under spawn(8) as nobody it
+// usually cannot read a root-owned key, and needs none).
+enum class key_use { trace_and_audit, audit_only };
+
+std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation = 1,
+                                              key_use use = key_use::trace_and_audit);
+std::vector<std::string> check_snapshot(const std::string &config_path,
+                                        key_use use = key_use::trace_and_audit);
 
 }  // namespace piiguard::conf

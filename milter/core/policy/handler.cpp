@@ -209,4 +209,22 @@ decision decide_internal_error(const request &r)
     return d;
 }
 
+// audit_record_of - the audit log record of a partner decision
+evidence::audit_record audit_record_of(const decision &d, std::time_t when) {
+    evidence::audit_record r;
+    r.time = when;
+    r.queue_id = d.log.queue_id;
+    r.client = d.log.client;
+    r.has_tls = d.log.tls.encrypted;
+    r.tls.version = d.log.tls.version_text;
+    r.tls.cipher = d.log.tls.cipher;
+    r.tls.bits = d.log.tls.bits;
+    r.profile = d.log.profile;
+    r.verdict = d.action.rfind("REJECT", 0) == 0 ? "reject"
+                : d.action.rfind("DEFER", 0) == 0 ? "tempfail"
+                                                   : "accept";
+    r.source = "policyd";
+    return r;
+}
+
 }  // namespace piiguard::policy

@@ -34,10 +34,12 @@
 //   policy/request.h, tls/tls_policy.h, evidence/log_line.h, piiguard-policyd(8)
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 
 #include "conf/snapshot.h"
+#include "evidence/audit_log.h"
 #include "evidence/log_line.h"
 #include "policy/request.h"
 #include "tls/tls_facts.h"
@@ -49,6 +51,10 @@ struct decision {
     evidence::policy_log log;     // for evidence::policy_log_line()
     bool close_after = false;     // framing lost: close after answering
 };
+
+// audit_record_of - the audit log record of a decision that concerned a
+// partner (source "policyd"; verdict accept, reject or tempfail)
+evidence::audit_record audit_record_of(const decision &d, std::time_t when);
 
 // facts_from - the TLS facts of a request
 tls::tls_facts facts_from(const request &r);

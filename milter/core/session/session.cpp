@@ -256,6 +256,7 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             d.reply_text = d.v.text;
         }
         d.log_line = evidence::message_log_line(queue_id, d.v, facts, message_id);
+        d.audit = evidence::from_decision(queue_id, d.v, facts, message_id, now);
     } catch (...) {
         d = decision{};
         try {
@@ -278,6 +279,7 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
         d.reply_text = d.v.text;
         try {
             d.log_line = evidence::message_log_line(queue_id, d.v, facts, message_id);
+            d.audit = evidence::from_decision(queue_id, d.v, facts, message_id, now);
         } catch (...) {
             d.log_line = "piiguard: internal error";
         }

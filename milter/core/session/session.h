@@ -36,7 +36,7 @@
 //   end_of_message() decides (verdict.h) and returns everything the adapter
 //   must do: reply, header removals (name + 1-based index among headers of
 //   that name, as smfi_chgheader wants), headers to add (trace, route
-//   marker), quarantine, and the one log line. Any exception inside the
+//   marker), quarantine, the one log line, and the audit record. Any exception inside the
 //   session is caught and turned into the on_error verdict (fail closed).
 #pragma once
 
@@ -47,6 +47,7 @@
 #include <vector>
 
 #include "conf/snapshot.h"
+#include "evidence/audit_log.h"
 #include "detect/ruleset.h"
 #include "scan/message_scan.h"
 #include "tls/tls_facts.h"
@@ -74,6 +75,7 @@ struct decision {
     std::string quarantine_reason;
     std::string log_line;       // key=value, queue id first, never a value
     std::string reply_code, reply_dsn, reply_text;   // for smfi_setreply when rejecting/tempfailing
+    evidence::audit_record audit;   // the same facts for the audit log ([audit] log)
 };
 
 class connection {

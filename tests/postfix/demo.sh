@@ -1,0 +1,208 @@
+#!/bin/sh
+# demo.sh - `make run` / `make stop`: piiguard-milter in front of a private Postfix
+#
+# Usage: sh tests/postfix/demo.sh start | stop | status
+#
+# start: starts piiguard-milter with the bundled configuration
+# (contrib/piiguard.toml; -p puts its socket in the demo directory) in front
+# of a private Postfix "edge" on 127.0.0.1, built from contrib/postfix/ like
+# the tests, and a private "remote MX" (one listener with STARTTLS, one
+# without). Sends the sample messages of tests/data/samples, prints for each
+# what happened (accepted, rejected with which reply, delivered over which
+# TLS, deferred) with the delivered trace header, and leaves everything
+# running with a line on how to send more with swaks.
+# stop: stops what start started (pids and instances recorded in the demo
+# directory). Loopback only; nothing under /etc is touched.
+#
+# Environment: PIIGUARD_DEMO_DIR (default /tmp/piiguard-demo).
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+PF_ROOT=$(pwd)
+DEMO=${PIIGUARD_DEMO_DIR:-/tmp/piiguard-demo}
+. tests/postfix/lib.sh
+
+CONFIG=$PF_ROOT/contrib/piiguard.toml
+SAMPLES=$PF_ROOT/tests/data/samples
+
+# demo_stop - stop the milter and both Postfix instances of a previous start
+demo_stop() {
+    if [ ! -f "$DEMO/instances" ]; then
+        echo "piiguard demo: not running ($DEMO)"
+        return 0
+    fi
+    PF_T=$DEMO
+    PF_KEEP=1
+    pf_cleanup
+    rm -rf "$DEMO"
+    echo "piiguard demo: stopped (milter and the private Postfix instances), $DEMO removed"
+}
+
+# say - an indented line of the report
+say() {
+    echo "    $*"
+}
+
+# milter_line QID - the milter's log line for QID, from "pii=" on
+milter_line() {
+    grep -E "(^|: )$1: piiguard: " "$PF_T/milter.log" | head -n 1 |
+        sed -nE 's/.* (pii=[^ ]*) (profile=[^ ]*) (problem=[^ ]*) (verdict=[^ ]*) .*(outbound=[^ ]*).*/\1 \2 \3 \4 \5/p'
+}
+
+# delivered_file MXQID - the maildir file the MX delivered as MXQID
+delivered_file() {
+    grep -l -E "with E?SMTPS? id $1\$|with E?SMTPS? id $1[^0-9A-F]" "$PF_T/mx/mail/inbox/new/"* 2>/dev/null | head -n 1
+}
+
+# outcome QID - wait until Postfix has sent or deferred QID; print what happened
+outcome() {
+    _q=$1
+    _done() { pf_log_has " $_q: to=<[^>]*>, relay=.* status=(sent|deferred|bounced)"; }
+    if ! pf_wait 15 _done; then
+        say "Postfix: still in the queue, no delivery attempt logged yet (postqueue -c $PF_T/edge/etc -p)"
+        return
+    fi
+    _l=$(pf_log_lines " postfix-edge/[^ ]*\[[0-9]+\]: $_q: to=<[^>]*>, relay=" | tail -n 1)
+    _svc=$(echo "$_l" | sed -nE 's/.* postfix-edge\/(.*)\[[0-9]+\]: .*/\1/p')
+    _pid=$(echo "$_l" | sed -nE 's/.*\[([0-9]+)\]: .*/\1/p')
+    _relay=$(echo "$_l" | sed -nE 's/.* relay=[^[]*\[[^]]*\]:([0-9]+),.*/\1/p')
+    case $_l in
+    *status=sent*)
+        _tls=$(pf_log_lines " postfix-edge/$_svc\[$_pid\]: [A-Za-z]+ TLS connection established to [^ ]+:$_relay: " | tail -n 1 |
+            sed -nE 's/.*: ([A-Za-z]+) TLS connection established to [^ ]+: (TLSv[0-9.]+) with cipher ([^ ]+).*/\2 \3 (\1)/p')
+        _mx=$(echo "$_l" | sed -nE 's/.*queued as ([0-9A-F]+)\).*/\1/p')
+        say "Postfix: delivered by $_svc to the MX at 127.0.0.1:$_relay over ${_tls:-no TLS (in clear)}"
+        pf_wait 5 _have_file "$_mx"
+        _f=$(delivered_file "$_mx")
+        if [ -n "$_f" ]; then
+            say "delivered trace header:"
+            pf_headers "$_f" | awk '/^X-PIIGuard-Trace:/ { t = 1; print "      " $0; next }
+                /^[ \t]/ && t { print "      " $0; next } { t = 0 }'
+            _v=$("$PF_ROOT/piiguard" verify -c "$CONFIG" "$_f" 2>&1 | sed 's|^.*/[^:]*: ||' | head -n 1)
+            say "piiguard verify: $_v"
+            say "delivered file: $_f"
+        fi
+        ;;
+    *status=deferred*)
+        say "Postfix: DEFERRED by $_svc, kept in the queue, not sent in clear:"
+        say "  $(echo "$_l" | sed -E 's/.*(dsn=.*)/\1/')"
+        say "  (postqueue -c $PF_T/edge/etc -p shows it; Postfix retries, it never leaves without TLS)"
+        ;;
+    *) say "Postfix: $(echo "$_l" | sed -E 's/.*(dsn=.*)/\1/')" ;;
+    esac
+}
+_have_file() {
+    [ -n "$(delivered_file "$1")" ]
+}
+
+# demo_send N TITLE PORT TLS RCPT SAMPLE - send one sample and report
+demo_send() {
+    echo
+    echo "[$1] $2"
+    case $4 in
+    tls1.3) _o="--tls --tls-protocol tlsv1_3 " ;;
+    tls1.2) _o="--tls --tls-protocol tlsv1_2 " ;;
+    tls1.1) _o="--tls --tls-protocol tlsv1_1 --tls-cipher 'DEFAULT:@SECLEVEL=0' " ;;
+    tls1.0) _o="--tls --tls-protocol tlsv1 --tls-cipher 'DEFAULT:@SECLEVEL=0' " ;;
+    *) _o="" ;;
+    esac
+    say "swaks --server 127.0.0.1:$3 $_o--to $5 --data @${6#"$PF_ROOT"/}"
+    pf_send "demo$1" "$3" "$4" "demo$1@sender.example" "$5" "$6"
+    _neg=$(pf_send_tls)
+    if [ "$PF_RC" -eq 0 ] && [ -n "$PF_QID" ]; then
+        say "ACCEPTED over ${_neg:-no TLS (plain SMTP)}: $(grep -E '^<[-~]* *250 .*queued as' "$PF_OUT" | tail -n 1 | sed -E 's/^<[-~]* *//')"
+        pf_wait 5 _have_line "$PF_QID"
+        say "piiguard: $(milter_line "$PF_QID")"
+        outcome "$PF_QID"
+    else
+        _r=$(grep -E '^<(\*\*|~\*) ' "$PF_OUT" | tail -n 1 | sed -E 's/^<[~*]* *//')
+        say "REFUSED over ${_neg:-no TLS (plain SMTP)}: ${_r:-swaks exit $PF_RC, see $PF_OUT}"
+        _qid=$(pf_qid_by_sender edge "demo$1@sender.example")
+        [ -n "$_qid" ] && say "piiguard: $(milter_line "$_qid")"
+    fi
+}
+_have_line() {
+    grep -Eq "(^|: )$1: piiguard: " "$PF_T/milter.log"
+}
+
+# demo_start - set up, send the samples, leave it running
+demo_start() {
+    [ -f "$DEMO/instances" ] && demo_stop >/dev/null
+    rm -rf "$DEMO"
+    PF_KEEP=1
+    pf_init "$DEMO"
+    if [ ! -x "$PF_MILTER" ]; then
+        echo "piiguard demo: $PF_MILTER is not built (make)" >&2
+        return 1
+    fi
+    "$PF_MILTER" -n -c "$CONFIG" || { echo "piiguard demo: $CONFIG does not load" >&2; return 1; }
+    pf_make_certs || return 1
+    MX_TLS=$(pf_free_port)
+    MX_PLAIN=$(pf_free_port)
+    EDGE=$(pf_free_port)
+    EDGE_LEGACY=$(pf_free_port)
+    pf_mx mx "$MX_TLS" "$MX_PLAIN"
+    pf_instance edge
+    pf_edge_from_contrib edge
+    E=$PF_T/edge/etc
+    sed -E "s/FILTER (piiguard-tls1[23]):\$/FILTER \\1:[127.0.0.1]:$MX_PLAIN/" \
+        "$E/piiguard_header_checks" >"$E/piiguard_header_checks.legacy"
+    pf_conf edge \
+        "smtpd_milters = unix:$PF_T/milter.sock" \
+        "default_filter_nexthop = [127.0.0.1]:$MX_TLS" \
+        "minimal_backoff_time = 60s" "maximal_backoff_time = 300s" "queue_run_delay = 60s"
+    pf_route edge partner.example "smtp:[127.0.0.1]:$MX_TLS"
+    pf_route edge legacy.example "smtp:[127.0.0.1]:$MX_PLAIN"
+    pf_master edge <<EOF
+127.0.0.1:$EDGE inet n - n - - smtpd
+  -o syslog_name=postfix-edge/smtp
+  -o milter_macro_daemon_name=smtp
+127.0.0.1:$EDGE_LEGACY inet n - n - - smtpd
+  -o syslog_name=postfix-edge/legacy
+  -o milter_macro_daemon_name=smtp
+  -o cleanup_service_name=cleanup-legacy
+cleanup-legacy unix n - n - 0 cleanup
+  -o milter_header_checks=regexp:$E/piiguard_header_checks.legacy
+EOF
+    pf_milter_start milter "$CONFIG" || { tail -n 5 "$PF_T/milter.log" >&2; return 1; }
+    pf_start mx || return 1
+    pf_start edge || return 1
+    cat <<EOF
+piiguard demo: piiguard-milter (contrib/piiguard.toml, socket $PF_T/milter.sock)
+  in front of a private Postfix on 127.0.0.1:$EDGE (built from contrib/postfix/*),
+  next hops: a remote MX with STARTTLS on 127.0.0.1:$MX_TLS (mail for partner.example,
+  and PII mail: default_filter_nexthop) and one without STARTTLS on 127.0.0.1:$MX_PLAIN
+  (legacy.example; PII mail sent to Postfix's port $EDGE_LEGACY is routed there).
+EOF
+    demo_send 1 "PII (IBAN, NI number, date of birth) over TLS 1.3" \
+        "$EDGE" tls1.3 hr@partner.example "$SAMPLES/01-payroll-plain.eml"
+    demo_send 2 "PII over TLS 1.0" \
+        "$EDGE" tls1.0 hr@partner.example "$SAMPLES/01-payroll-plain.eml"
+    demo_send 3 "PII (NHS number: profile hipaa) in clear" \
+        "$EDGE" none referrals@partner.example "$SAMPLES/02-clinic-referral.eml"
+    demo_send 4 "clean mail (card-like test numbers, phone numbers) in clear" \
+        "$EDGE" none customer@legacy.example "$SAMPLES/03-newsletter-clean.eml"
+    demo_send 5 "PII over TLS 1.3 to a destination whose MX offers no STARTTLS" \
+        "$EDGE_LEGACY" tls1.3 hr@legacy.example "$SAMPLES/01-payroll-plain.eml"
+    cat <<EOF
+
+Still running. Logs: $PF_T/maillog (Postfix), $PF_T/milter.log (piiguard-milter).
+Delivered mail: $PF_T/mx/mail/inbox/new/; queue: postqueue -c $PF_T/edge/etc -p
+Send more, e.g. PII over TLS 1.2, or any file in clear:
+  swaks --server 127.0.0.1:$EDGE --tls --tls-protocol tlsv1_2 --to you@partner.example --data @tests/data/samples/02-clinic-referral.eml
+  swaks --server 127.0.0.1:$EDGE --to you@partner.example --data @FILE.eml
+  (TLS 1.0/1.1 clients: add --tls-protocol tlsv1 --tls-cipher 'DEFAULT:@SECLEVEL=0')
+Stop it with: make stop
+EOF
+}
+
+case ${1:-} in
+start) demo_start || { echo "piiguard demo: start failed; stopping what was started" >&2; demo_stop; exit 1; } ;;
+stop) demo_stop ;;
+status)
+    if [ -f "$DEMO/instances" ]; then echo "piiguard demo: running in $DEMO"; else echo "piiguard demo: not running"; fi
+    ;;
+*)
+    echo "usage: sh tests/postfix/demo.sh start|stop|status" >&2
+    exit 2
+    ;;
+esac
