@@ -127,15 +127,28 @@ bench: deps
 fuzz: deps
 	@sh tests/fuzz/run.sh $${FUZZ_SECONDS:-300}
 
+# install: programs, rules, man pages, Postfix snippets and systemd units
+# under PREFIX; the bundled config and profiles into SYSCONFDIR/piiguard
+# unless they exist already (an admin's edits are never overwritten), with
+# rules_dir pointing at the installed rules.
 install: $(PROGRAMS)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/rules $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/rules \
+		$(DESTDIR)$(DATADIR)/postfix $(DESTDIR)$(DATADIR)/systemd $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/piiguard
 	install -m 755 piiguard $(DESTDIR)$(BINDIR)/piiguard
 	for p in $(filter-out piiguard,$(PROGRAMS)); do install -m 755 $$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 644 rules/*.toml $(DESTDIR)$(DATADIR)/rules/
+	install -m 644 contrib/postfix/* $(DESTDIR)$(DATADIR)/postfix/
+	for f in contrib/systemd/*.service; do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' $$f >$(DESTDIR)$(DATADIR)/systemd/$$(basename $$f); done
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
-	for f in man/*.8; do [ -f "$$f" ] && install -m 644 $$f $(DESTDIR)$(MANDIR)/man8/ || true; done
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	[ -f $(DESTDIR)$(SYSCONFDIR)/piiguard/piiguard.toml ] || \
+		sed 's|^rules_dir = .*|rules_dir = "$(DATADIR)/rules"|' contrib/piiguard.toml \
+		>$(DESTDIR)$(SYSCONFDIR)/piiguard/piiguard.toml
+	[ -f $(DESTDIR)$(SYSCONFDIR)/piiguard/profiles.toml ] || \
+		install -m 644 contrib/profiles.toml $(DESTDIR)$(SYSCONFDIR)/piiguard/profiles.toml
 
 clean:
 	rm -rf obj obj-asan obj-fuzz tests/out piiguard piiguard-milter piiguard-policyd
