@@ -121,9 +121,15 @@ pf_wait() {
     "$@"
 }
 
-# pf_port_busy - is something listening on 127.0.0.1:PORT (or on any address)?
+# pf_tcp_listeners - "ADDRHEX:PORTHEX" of every listening TCP socket (/proc/net/tcp{,6})
+pf_tcp_listeners() {
+    cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4 == "0A" { print $2 }'
+}
+
+# pf_port_busy - is something listening on PORT (any address)?
 pf_port_busy() {
-    ss -Hltn 2>/dev/null | awk '{print $4}' | grep -Eq "(^|[:\]])$1\$"
+    _hex=$(printf '%04X' "$1")
+    pf_tcp_listeners | grep -q ":$_hex\$"
 }
 
 # pf_free_port - a free port on 127.0.0.1, not handed out before in this run
@@ -326,9 +332,10 @@ pf_mx() {
 EOF
 }
 
-# pf_listening - true when 127.0.0.1:PORT accepts connections
+# pf_listening - true when something listens on 127.0.0.1:PORT
 pf_listening() {
-    ss -Hltn 2>/dev/null | awk '{print $4}' | grep -qx "127.0.0.1:$1"
+    _hex=$(printf '%04X' "$1")
+    pf_tcp_listeners | grep -qx "0100007F:$_hex"
 }
 
 # pf_start - start instance NAME; wait until each of its inet listeners answers

@@ -179,7 +179,7 @@ delivered_over_tls() {
 mkdir -p "$OUT"
 rm -f "$OUT"/maillog "$OUT"/milter.log "$OUT"/scenarios.jsonl "$OUT"/audit-*.log "$OUT"/edge-*.cf
 : >"$OUT/scenarios.jsonl"
-for tool in postfix postconf postqueue swaks openssl python3 ss; do
+for tool in postfix postconf postqueue swaks openssl python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "missing tool: $tool (make deps-test)"; echo "0 passed, 1 failed"; exit 1; }
 done
 if [ ! -x "$PF_MILTER" ]; then
