@@ -356,7 +356,10 @@ bool send_message(session &s, const message &m, unsigned serial) {
 // run_connection - negotiate, connect, helo, n messages, quit
 bool run_connection(const settings &st, const std::vector<message> &msgs, unsigned &serial, counts &c) {
     int fd = connect_to(st.socket);
-    if (fd < 0) return false;
+    if (fd < 0) {
+        std::fprintf(stderr, "milter_client: connect %s: %s\n", st.socket.c_str(), std::strerror(errno));
+        return false;
+    }
     link l(fd);
     std::string neg(12, '\0');
     std::uint32_t v[3] = {htonl(SMFI_PROT_VERSION), htonl(offered_actions), htonl(offered_protocol)};
@@ -365,7 +368,10 @@ bool run_connection(const settings &st, const std::vector<message> &msgs, unsign
     if (!l.flush()) return false;
     char cmd;
     std::string data;
-    if (!l.read_packet(cmd, data) || cmd != SMFIC_OPTNEG || data.size() < 12) return false;
+    if (!l.read_packet(cmd, data) || cmd != SMFIC_OPTNEG || data.size() < 12) {
+        std::fprintf(stderr, "milter_client: no option negotiation reply\n");
+        return false;
+    }
     session s{l, be32(data.data() + 8), c};
     if (std::getenv("MILTER_CLIENT_DEBUG"))
         std::fprintf(stderr, "negotiated: actions 0x%x protocol 0x%x\n", be32(data.data() + 4), s.pflags);
@@ -378,16 +384,25 @@ bool run_connection(const settings &st, const std::vector<message> &msgs, unsign
         std::uint16_t port = htons(40000);
         conn.append(reinterpret_cast<const char *>(&port), 2);
         conn += z("198.51.100.7");
-        if ((o = s.step(packet(SMFIC_CONNECT, conn), SMFIP_NR_CONN)) != outcome::cont) return false;
+        if ((o = s.step(packet(SMFIC_CONNECT, conn), SMFIP_NR_CONN)) != outcome::cont) {
+            std::fprintf(stderr, "milter_client: CONNECT was not continued\n");
+            return false;
+        }
     }
     if (!s.no(SMFIP_NOHELO)) {
         l.queue(macros(SMFIC_HELO, {{"{tls_version}", "TLSv1.3"}, {"{cipher}", "TLS_AES_256_GCM_SHA384"},
                                     {"{cipher_bits}", "256"}}));
-        if ((o = s.step(packet(SMFIC_HELO, z("client.example")), SMFIP_NR_HELO)) != outcome::cont) return false;
+        if ((o = s.step(packet(SMFIC_HELO, z("client.example")), SMFIP_NR_HELO)) != outcome::cont) {
+            std::fprintf(stderr, "milter_client: HELO was not continued\n");
+            return false;
+        }
     }
     for (int i = 0; i < st.per_connection; ++i) {
         const message &m = msgs[serial % msgs.size()];
-        if (!send_message(s, m, serial++)) return false;
+        if (!send_message(s, m, serial++)) {
+            std::fprintf(stderr, "milter_client: message %d of a connection: I/O error or not a milter reply\n", i + 1);
+            return false;
+        }
     }
     l.queue(packet(SMFIC_QUIT));
     return l.flush();

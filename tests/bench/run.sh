@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench/run.sh - `make bench`: throughput figures beside baselines measured in
 # the same run, on one core (taskset -c 0 when available). The machine is
-# shared and noisy: compare the ratios, not the absolute figures.
+# shared and noisy: compare the ratios, not the absolute figures. The daemon
+# figures (policy, milter, postfix-e2e) use both cores, client and server.
 set -u
 cd "$(dirname "$0")/../.."
 OUT=tests/out
@@ -24,3 +25,9 @@ python3 tests/audit/genlog.py "$MB" >$OUT/bench-mail.log
 /usr/bin/env time -f '%e %M' -o $OUT/bench-audit.time $PIN ./piiguard audit report --format json $OUT/bench-mail.log >/dev/null
 python3 -c "import os; s=os.path.getsize('$OUT/bench-mail.log')/1048576; t, kb = open('$OUT/bench-audit.time').read().split()[-2:]; print('audit-report: %.0f MB/s (%.1f MB of mail log, peak RSS %d MB)' % (s/max(float(t), 0.001), s, int(kb)//1024))"
 rm -f $OUT/bench-mail.log $OUT/bench-audit.time
+# policy daemon: requests/s, unix and inet sockets (tests/bench/policy_bench.sh).
+sh tests/bench/policy_bench.sh
+# milter protocol: piiguard-milter beside a no-op libmilter milter, same client.
+sh tests/bench/milter_bench.sh
+# end to end: smtp-source -> Postfix + milter -> smtp-sink, piiguard vs no-op.
+sh tests/bench/postfix_bench.sh
