@@ -109,7 +109,7 @@ deps-test:
 # of a private Postfix on loopback; sends the sample messages, reports what
 # happened to each, and leaves it running (tests/postfix/demo.sh).
 run: deps-test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@sh tests/postfix/demo.sh start
 
 # Stop what `make run` left running.
@@ -117,7 +117,7 @@ stop:
 	@sh tests/postfix/demo.sh stop
 
 check: deps-test
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@sh tests/check.sh
 
 bench: deps

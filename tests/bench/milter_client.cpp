@@ -21,6 +21,7 @@
 // tempfailed T, discarded D, header changes H)"; exit status 1 when a
 // connection fails or a reply is not a milter reply. With --write-message:
 // writes one clean message (LF line ends, for smtp-source -F) and exits.
+// MILTER_CLIENT_DEBUG=1 in the environment prints the negotiated flags.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -462,9 +463,9 @@ int main(int argc, char **argv) {
     for (int t = 0; t < st.connections; ++t) {
         threads.emplace_back([&, t] {
             unsigned serial = static_cast<unsigned>(t) * 7919u;
-            while (clock_type::now() < deadline && !c.failed) {
+            do {   // at least one connection, so that --seconds 0 probes the milter
                 if (!run_connection(st, msgs, serial, c)) c.failed = true;
-            }
+            } while (clock_type::now() < deadline && !c.failed);
         });
     }
     for (auto &th : threads) th.join();

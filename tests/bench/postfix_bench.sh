@@ -14,14 +14,14 @@
 # piiguard scans every message fully and adds its trace header. A run is
 # timed from the start of smtp-source until the last of its messages is
 # logged "status=sent" by the smtp client (all delivered to the sink). The
-# listeners are measured alternately, ROUNDS times (default 3); the line
+# listeners are measured alternately, ROUNDS times (default 5); the line
 # gives the medians, their ratio and the spread of the per-round ratios.
 # Target: piiguard >= 0.9x the no-op milter.
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 COUNT=${POSTFIX_BENCH_COUNT:-1000}
-ROUNDS=${POSTFIX_BENCH_ROUNDS:-3}
+ROUNDS=${POSTFIX_BENCH_ROUNDS:-5}
 SESSIONS=10
 PF_ROOT=$ROOT
 . tests/postfix/lib.sh

@@ -15,7 +15,7 @@ fail=0
 ok() { pass=$((pass + 1)); echo "ok: $1"; }
 ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
 
-if ! make --no-print-directory fuzzers >tests/out/fuzz-build.log 2>&1; then
+if ! make --no-print-directory -j2 fuzzers >tests/out/fuzz-build.log 2>&1; then
     tail -n 30 tests/out/fuzz-build.log
     ko "building the fuzz targets"
     echo "$pass passed, $fail failed"

@@ -13,7 +13,7 @@ ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-if ! make --no-print-directory asan >$OUT/asan-build.log 2>&1; then
+if ! make --no-print-directory -j2 asan >$OUT/asan-build.log 2>&1; then
     tail -n 30 $OUT/asan-build.log
     ko "building the sanitizer variant"
     echo "$pass passed, $fail failed"

@@ -147,15 +147,18 @@ void find_digit_clusters(std::string_view text, std::size_t max_gap, std::vector
     find_digit_clusters(m, max_gap, out);
 }
 
-// merge_clusters - clusters of `in` merged where at most max_gap apart;
-// only those with at least min_digits digits are kept
-void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
-                    std::vector<digit_cluster> &out, std::size_t min_digits) {
+namespace {
+
+// merge_if - consecutive clusters of `in` merged while joins(previous, next);
+// only the results with at least min_digits digits are kept
+template <typename Joins>
+void merge_if(const std::vector<digit_cluster> &in, std::vector<digit_cluster> &out, std::size_t min_digits,
+              Joins &&joins) {
     if (in.empty()) return;
     digit_cluster cur = in[0];
     for (std::size_t i = 1; i < in.size(); ++i) {
         const digit_cluster &c = in[i];
-        if (c.first - cur.last <= max_gap) {
+        if (joins(cur, c)) {
             cur.last = c.last;
             cur.digits += c.digits;
         } else {
@@ -166,25 +169,23 @@ void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
     if (cur.digits >= min_digits) out.push_back(cur);
 }
 
-// merge_through - runs merged where exactly one separator byte stands
-// between; only those with at least min_digits digits are kept
+}  // namespace
+
+// merge_clusters - clusters merged where at most max_gap apart
+void merge_clusters(const std::vector<digit_cluster> &in, std::size_t max_gap,
+                    std::vector<digit_cluster> &out, std::size_t min_digits) {
+    merge_if(in, out, min_digits,
+             [max_gap](const digit_cluster &a, const digit_cluster &b) { return b.first - a.last <= max_gap; });
+}
+
+// merge_through - runs merged where exactly one separator byte stands between
 void merge_through(std::string_view text, const std::vector<digit_cluster> &in, std::string_view seps,
                    std::vector<digit_cluster> &out, std::size_t min_digits) {
-    if (in.empty()) return;
     bool sep[256] = {};
     for (char c : seps) sep[static_cast<unsigned char>(c)] = true;
-    digit_cluster cur = in[0];
-    for (std::size_t i = 1; i < in.size(); ++i) {
-        const digit_cluster &c = in[i];
-        if (c.first == cur.last + 2 && sep[static_cast<unsigned char>(text[c.first - 1])]) {
-            cur.last = c.last;
-            cur.digits += c.digits;
-        } else {
-            if (cur.digits >= min_digits) out.push_back(cur);
-            cur = c;
-        }
-    }
-    if (cur.digits >= min_digits) out.push_back(cur);
+    merge_if(in, out, min_digits, [&](const digit_cluster &a, const digit_cluster &b) {
+        return b.first == a.last + 2 && sep[static_cast<unsigned char>(text[b.first - 1])];
+    });
 }
 
 // find_words - alphanumeric runs of the wanted lengths starting in [from, to)
