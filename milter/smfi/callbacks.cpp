@@ -24,6 +24,8 @@ namespace {
 struct conn_state {
     std::unique_ptr<session::connection> conn;
     bool error_logged = false;
+    bool no_reply_headers = false;   // SMFIP_NR_HDR negotiated: headers get no reply
+    bool header_failed = false;      // a header step failed: tempfail at end of headers
 };
 
 // getter - smfi_getsymval as a macro_getter
@@ -129,10 +131,34 @@ sfsistat apply_decision(SMFICTX *ctx, const session::decision &d, const std::str
     return d.v.act == conf::action::reject ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
 
+// xxfi_negotiate - take the actions we use, skip the steps we do not use,
+// and ask for no reply to each header (one round trip per header less)
+sfsistat xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long, unsigned long,
+                        unsigned long *pf0, unsigned long *pf1, unsigned long *pf2, unsigned long *pf3) {
+    const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
+    if ((f0 & need) != need) {
+        log_error("piiguard: the MTA does not offer header changes; refusing the milter connection");
+        return SMFIS_REJECT;
+    }
+    *pf0 = f0 & (need | SMFIF_QUARANTINE);
+    *pf1 = f1 & (SMFIP_NR_HDR | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+    *pf2 = *pf3 = 0;
+    try {
+        auto st = std::make_unique<conn_state>();
+        st->no_reply_headers = (*pf1 & SMFIP_NR_HDR) != 0;
+        smfi_setpriv(ctx, st.release());
+    } catch (...) {
+        return SMFIS_REJECT;
+    }
+    return SMFIS_CONTINUE;
+}
+
 // xxfi_connect - new SMTP connection: pin the snapshot, record the client
 sfsistat xxfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr) {
     try {
-        auto st = std::make_unique<conn_state>();
+        std::unique_ptr<conn_state> st(state_of(ctx));   // made by xxfi_negotiate
+        if (!st) st = std::make_unique<conn_state>();
+        smfi_setpriv(ctx, nullptr);
         st->conn = std::make_unique<session::connection>(current_snapshot());
         st->conn->connect(read_connect(getter(ctx), hostname, hostaddr));
         smfi_setpriv(ctx, st.release());
@@ -154,6 +180,7 @@ sfsistat xxfi_helo(SMFICTX *ctx, char *) {
 
 // xxfi_envfrom - MAIL FROM: new message, current snapshot, SASL login
 sfsistat xxfi_envfrom(SMFICTX *ctx, char **) {
+    if (conn_state *st = state_of(ctx)) st->header_failed = false;
     return guarded(ctx, "mail", [&](session::connection &c) {
         c.set_snapshot(current_snapshot());
         std::string user = read_macro(getter(ctx), phase::envfrom, field::auth_authen);
@@ -163,8 +190,21 @@ sfsistat xxfi_envfrom(SMFICTX *ctx, char **) {
     });
 }
 
-// xxfi_header - one header, streamed into the core
+// xxfi_header - one header, streamed into the core; with SMFIP_NR_HDR the
+// MTA waits for no reply, so a failure is kept and answered at end of headers
 sfsistat xxfi_header(SMFICTX *ctx, char *name, char *value) {
+    conn_state *st = state_of(ctx);
+    if (st && st->no_reply_headers) {
+        try {
+            if (!st->header_failed && st->conn) st->conn->header(name ? name : "", value ? value : "");
+        } catch (const std::exception &e) {
+            st->header_failed = true;
+            log_error("piiguard: header: " + util::printable(e.what(), 300) + "; tempfail at end of headers");
+        } catch (...) {
+            st->header_failed = true;
+        }
+        return SMFIS_NOREPLY;
+    }
     return guarded(ctx, "header", [&](session::connection &c) {
         c.header(name ? name : "", value ? value : "");
         return SMFIS_CONTINUE;
@@ -173,6 +213,10 @@ sfsistat xxfi_header(SMFICTX *ctx, char *name, char *value) {
 
 // xxfi_eoh - end of headers
 sfsistat xxfi_eoh(SMFICTX *ctx) {
+    if (conn_state *st = state_of(ctx); st && st->header_failed) {
+        st->header_failed = false;
+        return fail(ctx, "header", "a header could not be processed");
+    }
     return guarded(ctx, "eoh", [&](session::connection &c) {
         c.end_of_headers();
         return SMFIS_CONTINUE;
@@ -214,6 +258,7 @@ sfsistat xxfi_eom(SMFICTX *ctx) {
 
 // xxfi_abort - RSET or aborted transaction: forget the message
 sfsistat xxfi_abort(SMFICTX *ctx) {
+    if (conn_state *st = state_of(ctx)) st->header_failed = false;
     return guarded(ctx, "abort", [&](session::connection &c) {
         c.abort_message();
         return SMFIS_CONTINUE;
@@ -252,7 +297,7 @@ struct smfiDesc filter_description() {
     d.xxfi_close = xxfi_close;
     d.xxfi_unknown = nullptr;
     d.xxfi_data = nullptr;
-    d.xxfi_negotiate = nullptr;
+    d.xxfi_negotiate = xxfi_negotiate;
     return d;
 }
 

@@ -93,6 +93,18 @@ void char_masks::compute(std::string_view text) {
     }
 }
 
+// letters - ASCII letters in [from, to), by popcount over the masks
+std::size_t char_masks::letters(std::size_t from, std::size_t to) const {
+    std::size_t n = 0;
+    for (std::size_t blk = from / 64; blk * 64 < to && blk < alnum_.size(); ++blk) {
+        uint64_t m = alnum_[blk] & ~digit_[blk];
+        if (blk == from / 64) m &= ~uint64_t{0} << (from % 64);
+        if ((blk + 1) * 64 > to && to % 64) m &= ~(~uint64_t{0} << (to % 64));
+        n += static_cast<std::size_t>(__builtin_popcountll(m));
+    }
+    return n;
+}
+
 // find_digit_runs - maximal runs of adjacent digits, from the masks' run
 // starts and ends (one step per run, not per digit)
 void find_digit_runs(const char_masks &m, std::vector<digit_cluster> &out) {

@@ -52,6 +52,8 @@ struct word_run {
 class char_masks {
 public:
     void compute(std::string_view text);
+    // letters - ASCII letters in [from, to) (to <= the text's size)
+    std::size_t letters(std::size_t from, std::size_t to) const;
     std::vector<uint64_t> digit_, alnum_;  // bit i of word b: byte 64*b+i
 };
 

@@ -65,6 +65,8 @@ struct rule {
     int min_digits = 1;       // candidate = digits: digits in the value, at least
     int max_digits = 64;      // candidate = digits: at most this many in the digit cluster
     int lead = 32;            // candidate = digits: bytes the value may start before its first digit
+    int letters = 0;          // candidate = digits: ASCII letters at least, from `lead` bytes before the
+                              // cluster's first digit to its last digit (IBAN country code, month names)
     int gap = 32;             // candidate = digits: largest distance between consecutive digits
     std::string separators;   // candidate = digits: instead of gap, digits are adjacent or one of these apart
     int word_length = 0;      // candidate = word

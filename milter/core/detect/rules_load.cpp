@@ -17,7 +17,7 @@ namespace {
 
 constexpr std::string_view rule_keys[] = {
     "id", "type", "description", "patterns", "validator", "candidate", "min_digits", "max_digits",
-    "lead", "gap", "separators",
+    "lead", "gap", "separators", "letters",
     "word_length", "context", "min_count", "score", "examples"};
 constexpr std::string_view context_keys[] = {"words", "before", "after", "required"};
 constexpr std::string_view example_keys[] = {"match", "no_match"};
@@ -126,6 +126,7 @@ struct rule_reader {
             r.min_digits = int_at(tbl, "min_digits", 1, 1, 64);
             r.max_digits = int_at(tbl, "max_digits", 64, r.min_digits, 64);
             r.lead = int_at(tbl, "lead", 32, 0, 64);
+            r.letters = int_at(tbl, "letters", 0, 0, 64);
             r.gap = int_at(tbl, "gap", 32, 1, 64);
             if (const toml::node *sep = tbl.get("separators")) {
                 if (tbl.get("gap")) fail(sep, "'separators' and 'gap' exclude each other");
@@ -140,7 +141,7 @@ struct rule_reader {
             r.candidate = candidate_class::word;
             r.word_length = int_at(tbl, "word_length", 0, 1, 256);
             if (r.word_length == 0) fail(nullptr, "candidate = \"word\" needs 'word_length'");
-            for (const char *k : {"min_digits", "max_digits", "lead", "gap", "separators"})
+            for (const char *k : {"min_digits", "max_digits", "lead", "gap", "separators", "letters"})
                 if (tbl.get(k)) fail(tbl.get(k), "'" + std::string(k) + "' needs candidate = \"digits\"");
         } else {
             fail(tbl.get("candidate"), "candidate must be \"digits\" or \"word\", not '" + c + "'");
