@@ -120,7 +120,7 @@ check: deps-test
 	@$(MAKE) --no-print-directory -j2 all
 	@sh tests/check.sh
 
-bench: deps
+bench: deps-test
 	@$(MAKE) --no-print-directory all obj/scan_bench obj/policy_bench obj/noop_milter obj/milter_client
 	@sh tests/bench/run.sh
 

@@ -50,8 +50,8 @@ int check_prefilter(const detect::ruleset &rs, detect::scanner &fast, std::size_
             if (a != scan_example(slow, v).counts) {
                 std::fprintf(stderr,
                              "%s:%d:1: rule '%s': example match[%zu]: the prefilter (min_digits, max_digits, "
-                             "lead, gap or word_length) misses matches of the pattern in a list or next to "
-                             "other numbers\n",
+                             "lead, gap, separators, letters or word_length) misses matches of the pattern "
+                             "in a list or next to other numbers\n",
                              r.file.c_str(), r.line, r.id.c_str(), i);
                 ++failures;
                 break;
