@@ -93,27 +93,35 @@ void char_masks::compute(std::string_view text) {
     }
 }
 
-// letters - ASCII letters in [from, to), by popcount over the masks
-std::size_t char_masks::letters(std::size_t from, std::size_t to) const {
-    std::size_t n = 0;
+// has_letters - at least `want` ASCII letters in [from, to)? (stops early;
+// no popcount: the x86-64 baseline has no POPCNT instruction)
+bool char_masks::has_letters(std::size_t from, std::size_t to, std::size_t want) const {
     for (std::size_t blk = from / 64; blk * 64 < to && blk < alnum_.size(); ++blk) {
         uint64_t m = alnum_[blk] & ~digit_[blk];
         if (blk == from / 64) m &= ~uint64_t{0} << (from % 64);
         if ((blk + 1) * 64 > to && to % 64) m &= ~(~uint64_t{0} << (to % 64));
-        n += static_cast<std::size_t>(__builtin_popcountll(m));
+        for (; m; m &= m - 1)
+            if (--want == 0) return true;
     }
-    return n;
+    return want == 0;
 }
 
 // find_digit_runs - maximal runs of adjacent digits, from the masks' run
 // starts and ends (one step per run, not per digit)
 void find_digit_runs(const char_masks &m, std::vector<digit_cluster> &out) {
     const std::size_t blocks = m.digit_.size();
+    // Written by index into room made ahead (not zeroed): a 64-byte block
+    // holds at most 32 runs, so 33 free slots per block are always enough.
+    std::size_t n = out.size();
+    auto room = [&] {
+        if (out.size() < n + 33) out.resize(std::max<std::size_t>(2 * out.size(), n + 64));
+    };
     std::size_t open_at = 0;
     bool open = false;
     for (std::size_t blk = 0; blk < blocks; ++blk) {
         const uint64_t d = m.digit_[blk];
         if (!d && !open) continue;
+        room();
         const uint64_t prev = blk > 0 ? m.digit_[blk - 1] >> 63 : 0;
         const uint64_t next = blk + 1 < blocks ? m.digit_[blk + 1] & 1 : 0;
         uint64_t starts = d & ~((d << 1) | prev);
@@ -128,12 +136,13 @@ void find_digit_runs(const char_masks &m, std::vector<digit_cluster> &out) {
                 starts &= starts - 1;
             } else {
                 std::size_t last = 64 * blk + e;
-                out.push_back({open_at, last, last - open_at + 1});
+                out[n++] = {open_at, last, last - open_at + 1};
                 open = false;
                 ends &= ends - 1;
             }
         }
     }
+    out.resize(n);
 }
 
 // find_digit_clusters - group the digits of the masked text into clusters
@@ -142,7 +151,7 @@ void find_digit_clusters(const char_masks &m, std::size_t max_gap, std::vector<d
         find_digit_runs(m, out);
         return;
     }
-    cluster_builder b{out, max_gap, false, {}};
+    cluster_builder b{out, max_gap, false, {0, 0, 0}};
     for (std::size_t blk = 0; blk < m.digit_.size(); ++blk) {
         uint64_t d = m.digit_[blk];
         while (d) {
@@ -167,6 +176,11 @@ template <typename Joins>
 void merge_if(const std::vector<digit_cluster> &in, std::vector<digit_cluster> &out, std::size_t min_digits,
               Joins &&joins) {
     if (in.empty()) return;
+    // Written through a pointer into room made once: this runs per digit
+    // group on number-dense text, where push_back's checks show.
+    const std::size_t base = out.size();
+    out.resize(base + in.size());
+    digit_cluster *w = out.data() + base;
     digit_cluster cur = in[0];
     for (std::size_t i = 1; i < in.size(); ++i) {
         const digit_cluster &c = in[i];
@@ -174,11 +188,12 @@ void merge_if(const std::vector<digit_cluster> &in, std::vector<digit_cluster> &
             cur.last = c.last;
             cur.digits += c.digits;
         } else {
-            if (cur.digits >= min_digits) out.push_back(cur);
+            if (cur.digits >= min_digits) *w++ = cur;
             cur = c;
         }
     }
-    if (cur.digits >= min_digits) out.push_back(cur);
+    if (cur.digits >= min_digits) *w++ = cur;
+    out.resize(static_cast<std::size_t>(w - out.data()));
 }
 
 }  // namespace

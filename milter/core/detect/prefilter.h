@@ -38,9 +38,12 @@
 namespace piiguard::detect {
 
 struct digit_cluster {
-    std::size_t first = 0;   // offset of the first digit
-    std::size_t last = 0;    // offset of the last digit
-    std::size_t digits = 0;  // digits in the cluster
+    // Not zeroed by default: the scanner makes room for many at once.
+    digit_cluster() {}
+    digit_cluster(std::size_t f, std::size_t l, std::size_t d) : first(f), last(l), digits(d) {}
+    std::size_t first;   // offset of the first digit
+    std::size_t last;    // offset of the last digit
+    std::size_t digits;  // digits in the cluster
 };
 
 struct word_run {
@@ -52,8 +55,8 @@ struct word_run {
 class char_masks {
 public:
     void compute(std::string_view text);
-    // letters - ASCII letters in [from, to) (to <= the text's size)
-    std::size_t letters(std::size_t from, std::size_t to) const;
+    // has_letters - at least `want` ASCII letters in [from, to)?
+    bool has_letters(std::size_t from, std::size_t to, std::size_t want) const;
     std::vector<uint64_t> digit_, alnum_;  // bit i of word b: byte 64*b+i
 };
 

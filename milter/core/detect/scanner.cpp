@@ -151,9 +151,8 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         for (const digit_cluster &c : clusters) {
             if (c.digits < need || c.digits > most || c.last < from) continue;
             if (c.first >= limit + lead) break;
-            if (r.src.letters > 0 &&
-                masks_.letters(c.first > lead ? c.first - lead : 0, c.last + 1) <
-                    static_cast<std::size_t>(r.src.letters))
+            if (r.src.letters > 0 && !masks_.has_letters(c.first > lead ? c.first - lead : 0, c.last + 1,
+                                                          static_cast<std::size_t>(r.src.letters)))
                 continue;
             if (gate && !context_near(r, c)) continue;
             std::size_t s = c.first > lead ? c.first - lead : 0;
