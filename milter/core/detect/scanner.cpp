@@ -151,8 +151,8 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         for (const digit_cluster &c : clusters) {
             if (c.digits < need || c.digits > most || c.last < from) continue;
             if (c.first >= limit + lead) break;
-            if (r.src.letters > 0 && !masks_.has_letters(c.first > lead ? c.first - lead : 0, c.last + 1,
-                                                          static_cast<std::size_t>(r.src.letters)))
+            if (r.src.letters > 0 && !has_letters(c.first > lead ? c.first - lead : 0, c.last + 1,
+                                                  static_cast<std::size_t>(r.src.letters)))
                 continue;
             if (gate && !context_near(r, c)) continue;
             std::size_t s = c.first > lead ? c.first - lead : 0;
@@ -187,6 +187,16 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
             }
         }
     }
+}
+
+// has_letters - at least `want` ASCII letters in buf_[from, to)? Spans are
+// short (a value and its lead): bytes are checked directly, with early exit.
+bool scanner::has_letters(std::size_t from, std::size_t to, std::size_t want) const {
+    if (to - from > 64) return masks_.has_letters(from, to, want);
+    const unsigned char *p = reinterpret_cast<const unsigned char *>(buf_.data());
+    for (std::size_t i = from; i < to; ++i)
+        if (static_cast<unsigned>((p[i] | 0x20) - 'a') < 26u && --want == 0) return true;
+    return false;
 }
 
 // context_hits - the rule's context words in the current buffer (indexed once)

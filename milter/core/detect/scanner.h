@@ -117,6 +117,7 @@ private:
     std::vector<context_index> context_index_;
     const std::vector<context_hit> &context_hits(const compiled_rule &r);
     bool context_near(const compiled_rule &r, const digit_cluster &c);
+    bool has_letters(std::size_t from, std::size_t to, std::size_t want) const;
     std::vector<std::pair<std::size_t, std::size_t>> ranges_;
 };
 
