@@ -84,6 +84,35 @@ TEST_SUITE("html_text")
         CHECK(reduce(html, 1) == out);
     }
 
+    TEST_CASE("an abandoned tag that cuts a UTF-8 character leaves valid UTF-8")
+    {
+        // Found by fuzz_mime: the 8 KB cut fell inside a multi-byte
+        // character and its continuation byte came out as text.
+        auto valid = [](const std::string &s) {
+            for (std::size_t i = 0; i < s.size();) {
+                unsigned char c = static_cast<unsigned char>(s[i]);
+                std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+                if (n == 0 || i + n > s.size()) return false;
+                for (std::size_t k = 1; k < n; ++k)
+                    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+                i += n;
+            }
+            return true;
+        };
+        for (std::size_t pad = 0; pad < 3; ++pad) {
+            std::string html = "<p title=\"" + std::string(pad, 'x');
+            for (int i = 0; i < 3000; ++i) html += "\xE2\x82\xAC";  // U+20AC, 3 bytes
+            html += "\"> 4532 0151 1283 0366</p>";
+            for (std::size_t step : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{4096}}) {
+                CAPTURE(pad);
+                CAPTURE(step);
+                std::string out = reduce(html, step);
+                CHECK(valid(out));
+                CHECK(out.find("4532 0151 1283 0366") != std::string::npos);
+            }
+        }
+    }
+
     TEST_CASE("named entity lookup is case sensitive")
     {
         std::uint32_t cp = 0;

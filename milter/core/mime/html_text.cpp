@@ -103,6 +103,9 @@ void html_reducer::tag_byte()
     if (++tag_bytes_ > max_tag_bytes) {
         state_ = st::text;
         tag_bytes_ = 0;
+        // Robustness: the cut may fall inside a UTF-8 sequence; drop its
+        // remaining continuation bytes so that the text stays valid UTF-8.
+        resync_ = true;
     }
 }
 
@@ -162,6 +165,10 @@ void html_reducer::step(unsigned char c, std::string &out)
 {
     switch (state_) {
     case st::text:
+        if (resync_) {
+            if ((c & 0xC0) == 0x80) return;
+            resync_ = false;
+        }
         if (c == '<') {
             state_ = st::lt;
             tag_bytes_ = 0;
@@ -314,7 +321,7 @@ void html_reducer::run(std::string_view in, std::string &out)
     const auto *p = reinterpret_cast<const unsigned char *>(in.data());
     const auto *const end = p + in.size();
     while (p < end) {
-        if (state_ == st::text && !in_head_) {
+        if (state_ == st::text && !in_head_ && !resync_) {
             const auto *q = p;
             while (q < end && *q != '<' && *q != '&')
                 ++q;

@@ -71,6 +71,7 @@ private:
     char quote_ = 0;
     int dashes_ = 0;
     std::size_t tag_bytes_ = 0;
+    bool resync_ = false;        // after an abandoned tag: skip UTF-8 continuation bytes
     char ent_[32] = {};
     std::size_t ent_len_ = 0;
     bool in_head_ = false;
