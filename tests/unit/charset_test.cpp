@@ -76,6 +76,21 @@ TEST_SUITE("charset")
         }
     }
 
+    TEST_CASE("a charset iconv reads as UTF-8 still yields valid UTF-8")
+    {
+        // Found by fuzz_mime: glibc opens "\xB9utf-8" as UTF-8 and passed the
+        // 5-byte form FB B6 BA 89 87 through unchanged.
+        for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}}) {
+            CAPTURE(n);
+            unsigned flags = 0;
+            const std::string out = convert_in_chunks("ab\xFB\xB6\xBA\x89\x87" "cd", "\xB9" "utf-8", n, &flags);
+            bool inc = false;
+            CHECK(utf8_valid_prefix(out, &inc) == out.size());
+            CHECK(out.find("ab") == 0);
+            CHECK(out.find("cd") != std::string::npos);
+        }
+    }
+
     TEST_CASE("valid UTF-8 is passed through without a copy")
     {
         charset_converter c;

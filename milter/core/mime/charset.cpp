@@ -440,6 +440,23 @@ std::string_view charset_converter::run_iconv(std::string_view in, std::string &
         used = static_cast<std::size_t>(op - scratch.data());
     }
     scratch.resize(used);
+    // Robustness: some iconv conversions pass malformed input through (glibc
+    // reads "\xB9utf-8" as UTF-8 and lets 5-byte forms by): check what came
+    // out, so that emitted text is always valid UTF-8.
+    bool incomplete;
+    if (utf8_valid_prefix(scratch, &incomplete) != scratch.size()) {
+        flags_ |= invalid_utf8;
+        std::string fixed;
+        std::string_view rest = scratch;
+        while (!rest.empty()) {
+            const std::size_t m = utf8_valid_prefix(rest, &incomplete);
+            fixed.append(rest.substr(0, m));
+            if (m == rest.size()) break;
+            utf8_append(fixed, k_replacement);
+            rest.remove_prefix(m + 1);
+        }
+        scratch.swap(fixed);
+    }
     return scratch;
 }
 
