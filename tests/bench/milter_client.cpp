@@ -46,6 +46,8 @@
 #include <libmilter/mfapi.h>
 #include <libmilter/mfdef.h>
 
+#include "mail_text.h"
+
 namespace {
 
 using clock_type = std::chrono::steady_clock;
@@ -53,15 +55,6 @@ using clock_type = std::chrono::steady_clock;
 // What Postfix 3.7 offers at SMFIC_OPTNEG with milter_protocol = 6.
 constexpr std::uint32_t offered_actions = SMFI_CURR_ACTS;
 constexpr std::uint32_t offered_protocol = SMFI_CURR_PROT;
-
-const char *words[] = {"the", "of", "and", "to", "in", "is", "for", "on", "that", "with", "as", "was",
-                       "at", "by", "from", "this", "be", "or", "are", "an", "have", "not", "we",
-                       "order", "invoice", "meeting", "schedule", "account", "customer", "service",
-                       "team", "report", "please", "thanks", "regards", "shipment", "delivery",
-                       "update", "project", "review", "budget", "quarter", "office", "client",
-                       "contract", "Dear", "colleagues", "attached", "following", "questions"};
-const char *pii[] = {"IBAN DE89 3704 0044 0532 0130 00", "card 4532 0151 1283 0366",
-                     "NI number AB 12 34 56 C", "SSN 123-45-6789", "NHS 943 476 5919"};
 
 struct message {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -83,29 +76,8 @@ struct counts {
     std::atomic<bool> failed{false};
 };
 
-// prose - n bytes of mail-like text from a seed (as scan_bench.cpp), CRLF lines
-std::string prose(std::size_t n, unsigned seed) {
-    std::mt19937 gen(seed);
-    auto rng = [&gen] { return static_cast<unsigned>(gen()); };
-    std::string out;
-    char buf[64];
-    while (out.size() < n) {
-        int k = 6 + static_cast<int>(rng() % 11);
-        for (int i = 0; i < k; ++i) {
-            if (i) out += ' ';
-            out += words[rng() % (sizeof words / sizeof *words)];
-        }
-        unsigned r = rng() % 100;
-        if (r < 15) std::snprintf(buf, sizeof buf, " at %02u:%02u", rng() % 24, rng() % 60);
-        else if (r < 25) std::snprintf(buf, sizeof buf, " on %02u/%02u/%u", 1 + rng() % 28, 1 + rng() % 12, 2000 + rng() % 27);
-        else if (r < 32) std::snprintf(buf, sizeof buf, " ref %u", 1000 + rng() % 999000);
-        else if (r < 36) std::snprintf(buf, sizeof buf, " total %u.%02u EUR", rng() % 10000, rng() % 100);
-        else buf[0] = 0;
-        out += buf;
-        out += ".\r\n";
-    }
-    return out;
-}
+// prose - n bytes of mail-like text from a seed (bench/mail_text.h), CRLF lines
+std::string prose(std::size_t n, unsigned seed) { return bench::prose(n, seed, 0, "\r\n"); }
 
 // make_message - headers as a Postfix smtpd hands them on, and a body
 message make_message(unsigned i, std::size_t bytes, bool with_pii) {
@@ -129,7 +101,7 @@ message make_message(unsigned i, std::size_t bytes, bool with_pii) {
     m.body = prose(bytes > head ? bytes - head : 1, 1000 + i);
     if (with_pii) {
         std::size_t at = m.body.find("\r\n", m.body.size() / 2);
-        std::string line = "Please find my details: " + std::string(pii[i % (sizeof pii / sizeof *pii)]) + ".\r\n";
+        std::string line = "Please find my details: " + std::string(bench::pii_samples[i % bench::pii_sample_count]) + ".\r\n";
         m.body.insert(at + 2, line);
         m.has_pii = true;
     }

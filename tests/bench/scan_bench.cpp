@@ -24,6 +24,7 @@
 #include "detect/rules_load.h"
 #include "detect/ruleset.h"
 #include "detect/scanner.h"
+#include "mail_text.h"
 #include "scan/message_scan.h"
 
 using namespace piiguard;
@@ -31,46 +32,8 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-const char *words[] = {"the", "of", "and", "to", "in", "is", "for", "on", "that", "with", "as", "was",
-                       "at", "by", "from", "this", "be", "or", "are", "an", "have", "not", "we",
-                       "order", "invoice", "meeting", "schedule", "account", "customer", "service",
-                       "team", "report", "please", "thanks", "regards", "shipment", "delivery",
-                       "update", "project", "review", "budget", "quarter", "office", "client",
-                       "contract", "Dear", "colleagues", "attached", "following", "questions"};
-const char *pii[] = {"IBAN DE89 3704 0044 0532 0130 00", "card 4532 0151 1283 0366",
-                     "NI number AB 12 34 56 C", "date of birth 14/07/1988", "SSN 123-45-6789",
-                     "NHS 943 476 5919", "BSN 111222333", "DNI 12345678Z", "CF RSSMRA85T10A562S"};
-
-// prose - n bytes of mail-like text from a fixed seed
-std::string prose(std::size_t n, unsigned seed) {
-    std::mt19937 gen(seed);
-    auto rng = [&gen] { return static_cast<unsigned>(gen()); };
-    std::string out;
-    out.reserve(n + 256);
-    std::size_t next_pii = 65536;
-    char buf[64];
-    while (out.size() < n) {
-        int k = 6 + static_cast<int>(rng() % 11);
-        for (int i = 0; i < k; ++i) {
-            if (i) out += ' ';
-            out += words[rng() % (sizeof words / sizeof *words)];
-        }
-        unsigned r = rng() % 100;
-        if (r < 15) std::snprintf(buf, sizeof buf, " at %02u:%02u", rng() % 24, rng() % 60);
-        else if (r < 25) std::snprintf(buf, sizeof buf, " on %02u/%02u/%u", 1 + rng() % 28, 1 + rng() % 12, 2000 + rng() % 27);
-        else if (r < 32) std::snprintf(buf, sizeof buf, " ref %u", 1000 + rng() % 999000);
-        else if (r < 36) std::snprintf(buf, sizeof buf, " total %u.%02u EUR", rng() % 10000, rng() % 100);
-        else buf[0] = 0;
-        out += buf;
-        if (out.size() > next_pii) {
-            out += ", ";
-            out += pii[rng() % (sizeof pii / sizeof *pii)];
-            next_pii += 65536;
-        }
-        out += ".\n";
-    }
-    return out;
-}
+// prose - n bytes of mail-like text from a fixed seed, a PII value every 64 KB
+std::string prose(std::size_t n, unsigned seed) { return bench::prose(n, seed, 65536, "\n"); }
 
 std::string base64(const std::string &in) {
     static const char *tab = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -10,22 +10,17 @@
 #include <string>
 #include <string_view>
 
+#include "mime/charset.h"
 #include "mime/decoder.h"
 
 namespace {
 
 using namespace piiguard;
 
+// valid_utf8 - the decoder's contract: emitted text is valid UTF-8
 bool valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        unsigned char c = static_cast<unsigned char>(s[i]);
-        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (n == 0 || i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k)
-            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-        i += n;
-    }
-    return true;
+    bool incomplete = false;
+    return mime::utf8_valid_prefix(s, &incomplete) == s.size();
 }
 
 // Records the event stream as text and checks the call order.

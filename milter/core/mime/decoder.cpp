@@ -112,6 +112,7 @@ struct decoder::impl {
     void consume(std::string_view s);
     bool try_boundary(std::string_view line);
     void end_body(bool flush_preamble);
+    void preamble_as_text();
     void pop_frame();
     std::size_t candidate_max() const { return 2 + max_boundary_ + k_boundary_slack; }
     void finish();
@@ -487,17 +488,9 @@ void decoder::impl::consume(std::string_view s)
             return;
         }
         // a long preamble: scan it (and what follows until a boundary) as text
-        {
-            segment_info info;
-            info.part_path = frames_.back().leaf_path;
-            info.content_type = "text/plain";
-            info.depth = static_cast<int>(frames_.back().depth);
-            text_.begin(info, transfer_encoding::identity);
-            text_.write(preamble_);
-            preamble_.clear();
-            body_ = consumer::text;
-            text_.write(s);
-        }
+        preamble_as_text();
+        body_ = consumer::text;
+        text_.write(s);
         return;
     case consumer::ignore:
         return;
@@ -580,6 +573,19 @@ void decoder::impl::pop_frame()
         max_boundary_ = std::max(max_boundary_, g.boundary.size());
 }
 
+// preamble_as_text - start a text/plain segment with the held preamble (a
+// multipart whose boundary never came, or a preamble over its limit)
+void decoder::impl::preamble_as_text()
+{
+    segment_info info;
+    info.part_path = frames_.back().leaf_path;
+    info.content_type = "text/plain";
+    info.depth = static_cast<int>(frames_.back().depth);
+    text_.begin(info, transfer_encoding::identity);
+    text_.write(preamble_);
+    preamble_.clear();
+}
+
 // end_body - the current part ends (boundary or end of message)
 void decoder::impl::end_body(bool flush_preamble)
 {
@@ -592,12 +598,7 @@ void decoder::impl::end_body(bool flush_preamble)
         break;
     case consumer::preamble:
         if (flush_preamble && !frames_.empty()) {
-            segment_info info;
-            info.part_path = frames_.back().leaf_path;
-            info.content_type = "text/plain";
-            info.depth = static_cast<int>(frames_.back().depth);
-            text_.begin(info, transfer_encoding::identity);
-            text_.write(preamble_);
+            preamble_as_text();
             text_.end();
         }
         preamble_.clear();
