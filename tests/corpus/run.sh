@@ -10,14 +10,11 @@ PG=$1
 SHARED=$2
 cd "$(dirname "$0")/../.."
 OUT=tests/out
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 
 if [ ! -f "$SHARED/corpus/dev/truth.jsonl" ]; then
     ko "no corpus at $SHARED/corpus (set SHARED=)"
-    echo "$pass passed, $fail failed"
+    tally
     exit 1
 fi
 
@@ -62,5 +59,4 @@ for line in open(sys.argv[1]):
     if o["pii"]:
         print("  %s: %s" % (o["file"].split("corpus/real/")[-1], json.dumps(o["types"], sort_keys=True)))
 PY
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -10,15 +10,12 @@ set -u
 SECS=${1:-60}
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 
 if ! make --no-print-directory -j2 fuzzers >tests/out/fuzz-build.log 2>&1; then
     tail -n 30 tests/out/fuzz-build.log
     ko "building the fuzz targets"
-    echo "$pass passed, $fail failed"
+    tally
     exit 1
 fi
 
@@ -56,5 +53,4 @@ for t in fuzz_mime fuzz_rules fuzz_scan; do
         ko "$t: exit $rc, $crashes finding(s), ${execs:-?} execs (tests/out/$t.log)"
     fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -6,10 +6,7 @@ set -u
 cd "$(dirname "$0")/../.."
 D=$(mktemp -d /tmp/piiguard-install.XXXXXX)
 trap 'rm -rf "$D"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 
 if make --no-print-directory install PREFIX=/usr DESTDIR="$D" SYSCONFDIR=/etc >"$D/install.log" 2>&1; then
     ok "make install PREFIX=/usr DESTDIR=..."
@@ -46,5 +43,4 @@ echo "# edited by the admin" >>"$D/etc/piiguard/piiguard.toml"
 make --no-print-directory install PREFIX=/usr DESTDIR="$D" SYSCONFDIR=/etc >/dev/null 2>&1
 if grep -q "edited by the admin" "$D/etc/piiguard/piiguard.toml"; then ok "reinstall keeps an edited config"
 else ko "reinstall overwrote the admin's config"; fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

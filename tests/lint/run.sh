@@ -4,10 +4,7 @@
 set -u
 PG=$1
 cd "$(dirname "$0")/../.."
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 
 for f in rules/*.toml; do
     if "$PG" lint "$f" >/dev/null 2>tests/out/lint.err; then ok "lint $f"; else ko "lint $f: $(cat tests/out/lint.err)"; fi
@@ -26,5 +23,4 @@ for f in tests/lint/bad/*.toml; do
         diff -u "$exp" tests/out/lint.err
     fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -9,10 +9,7 @@ set -u
 PG=$1
 cd "$(dirname "$0")/../.."
 OUT=tests/out
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 
 python3 tests/memory/genmail.py 5 $OUT/mem-5.eml
 python3 tests/memory/genmail.py 50 $OUT/mem-50.eml
@@ -41,5 +38,4 @@ for r in "$res5" "$res50"; do
     esac
 done
 rm -f $OUT/mem-5.eml $OUT/mem-50.eml
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

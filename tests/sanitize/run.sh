@@ -6,17 +6,14 @@ set -u
 SHARED=$1
 cd "$(dirname "$0")/../.."
 OUT=tests/out
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok: $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL: $1"; }
+. tests/tally.sh
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
 if ! make --no-print-directory -j2 asan >$OUT/asan-build.log 2>&1; then
     tail -n 30 $OUT/asan-build.log
     ko "building the sanitizer variant"
-    echo "$pass passed, $fail failed"
+    tally
     exit 1
 fi
 
@@ -41,5 +38,4 @@ scan_all() {
 scan_all samples tests/data/samples
 [ -d "$SHARED/corpus/dev" ] && scan_all dev "$SHARED/corpus/dev" || ko "no dev corpus"
 [ -d "$SHARED/corpus/real" ] && scan_all real "$SHARED/corpus/real" || ko "no real corpus"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tally

@@ -332,16 +332,41 @@ std::string_view charset_converter::run(std::string_view in, std::string &scratc
     }
 }
 
+// with_carry - the input, preceded by the bytes carried from the last call
+std::string_view charset_converter::with_carry(std::string_view in)
+{
+    if (carry_.empty())
+        return in;
+    join_.assign(carry_);
+    join_.append(in);
+    carry_.clear();
+    return join_;
+}
+
+// append_replacing - append data to out with each invalid byte replaced by
+// U+FFFD; with stop_at_cut, stop before a sequence cut at the end (returns
+// how much of data was used)
+std::size_t charset_converter::append_replacing(std::string &out, std::string_view data, bool stop_at_cut)
+{
+    std::size_t i = 0;
+    while (i < data.size()) {
+        bool incomplete;
+        const std::size_t m = utf8_valid_prefix(data.substr(i), &incomplete);
+        out.append(data.substr(i, m));
+        i += m;
+        if (i == data.size() || (incomplete && stop_at_cut))
+            break;
+        flags_ |= invalid_utf8;
+        utf8_append(out, k_replacement);
+        ++i;
+    }
+    return i;
+}
+
 // run_utf8 - check UTF-8, replace invalid bytes, carry a cut sequence
 std::string_view charset_converter::run_utf8(std::string_view in, std::string &scratch, bool last)
 {
-    std::string_view data = in;
-    if (!carry_.empty()) {
-        join_.assign(carry_);
-        join_.append(in);
-        carry_.clear();
-        data = join_;
-    }
+    const std::string_view data = with_carry(in);
     bool incomplete;
     std::size_t n = utf8_valid_prefix(data, &incomplete);
     if (n == data.size())
@@ -350,21 +375,9 @@ std::string_view charset_converter::run_utf8(std::string_view in, std::string &s
         carry_.assign(data.substr(n));
         return data.substr(0, n);
     }
-    scratch.assign(data.substr(0, n));
-    std::size_t i = n;
-    while (i < data.size()) {
-        flags_ |= invalid_utf8;
-        utf8_append(scratch, k_replacement);
-        ++i;
-        const std::string_view rest = data.substr(i);
-        const std::size_t m = utf8_valid_prefix(rest, &incomplete);
-        scratch.append(rest.substr(0, m));
-        i += m;
-        if (incomplete && !last) {
-            carry_.assign(data.substr(i));
-            break;
-        }
-    }
+    scratch.clear();
+    const std::size_t used = append_replacing(scratch, data, !last);
+    if (used < data.size()) carry_.assign(data.substr(used));
     return scratch;
 }
 
@@ -390,13 +403,7 @@ std::string_view charset_converter::run_table(std::string_view in, std::string &
 // run_iconv - convert with iconv, carrying an incomplete sequence
 std::string_view charset_converter::run_iconv(std::string_view in, std::string &scratch, bool last)
 {
-    std::string_view data = in;
-    if (!carry_.empty()) {
-        join_.assign(carry_);
-        join_.append(in);
-        carry_.clear();
-        data = join_;
-    }
+    const std::string_view data = with_carry(in);
     auto cd = static_cast<iconv_t>(cd_);
     const std::size_t unit = cd_name_.find("32") != std::string::npos   ? 4
                              : cd_name_.find("16") != std::string::npos ? 2
@@ -445,16 +452,8 @@ std::string_view charset_converter::run_iconv(std::string_view in, std::string &
     // out, so that emitted text is always valid UTF-8.
     bool incomplete;
     if (utf8_valid_prefix(scratch, &incomplete) != scratch.size()) {
-        flags_ |= invalid_utf8;
         std::string fixed;
-        std::string_view rest = scratch;
-        while (!rest.empty()) {
-            const std::size_t m = utf8_valid_prefix(rest, &incomplete);
-            fixed.append(rest.substr(0, m));
-            if (m == rest.size()) break;
-            utf8_append(fixed, k_replacement);
-            rest.remove_prefix(m + 1);
-        }
+        append_replacing(fixed, scratch, false);
         scratch.swap(fixed);
     }
     return scratch;

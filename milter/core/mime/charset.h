@@ -87,6 +87,8 @@ private:
     std::string head_;               // first bytes, until the BOM rule can be decided
     std::string carry_;              // incomplete sequence carried between calls
     std::string join_;               // carry_ + next input
+    std::string_view with_carry(std::string_view in);
+    std::size_t append_replacing(std::string &out, std::string_view data, bool stop_at_cut);
     const table_t *table_ = nullptr;
     std::map<std::string, std::unique_ptr<table_t>> tables_;  // per charset, built once
     void *cd_ = nullptr;             // iconv_t
