@@ -9,7 +9,7 @@ PKGS="g++ make pkg-config libmilter-dev libssl-dev libpcre2-dev libtomlplusplus-
 doctest-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev python3"
 # Test-only packages (real Postfix, swaks, miltertest) for `make check`.
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium"
+    PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium opendkim python3-dkim"
 fi
 
 missing=""

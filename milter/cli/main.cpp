@@ -1,4 +1,4 @@
-// piiguard - command-line front end: scan | lint
+// piiguard - command-line front end: scan | lint | audit | verify | header-checks
 //
 // The subcommands are thin adapters over the core library (milter/core): they
 // parse arguments, call the same code the milter runs, and print.
@@ -35,6 +35,7 @@ void usage(FILE *f) {
         "       piiguard audit report [--format json|csv|html] [--audit-log FILE]... LOGFILE...\n"
         "       piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...\n"
         "       piiguard verify [--key FILE | -c CONFIG] FILE.eml...\n"
+        "       piiguard header-checks [-c CONFIG] [--smtp]\n"
         "See piiguard(1).\n",
         f);
 }
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
     if (cmd == "lint") return piiguard::cli::lint_main(argc - 1, argv + 1);
     if (cmd == "audit") return piiguard::cli::audit_main(argc - 1, argv + 1);
     if (cmd == "verify") return piiguard::cli::trace_verify_main(argc - 1, argv + 1);
+    if (cmd == "header-checks") return piiguard::cli::header_checks_main(argc - 1, argv + 1);
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {
         usage(stdout);
         return 0;

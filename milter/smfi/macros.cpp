@@ -23,6 +23,9 @@ const std::vector<macro_def> table = {
     {phase::helo, "{cert_subject}", field::cert_subject},
     {phase::helo, "{cert_issuer}", field::cert_issuer},
     {phase::envfrom, "{auth_authen}", field::auth_authen},
+    {phase::envrcpt, "{rcpt_addr}", field::rcpt_addr},
+    {phase::envrcpt, "{rcpt_mailer}", field::rcpt_mailer},
+    {phase::envrcpt, "{rcpt_host}", field::rcpt_host},
     {phase::eoh, "i", field::queue_id},
     {phase::eom, "i", field::queue_id},
 };
@@ -54,6 +57,16 @@ tls::tls_facts read_tls(const macro_getter &get) {
                            read_macro(get, phase::helo, field::cipher_bits),
                            read_macro(get, phase::helo, field::cert_subject),
                            read_macro(get, phase::helo, field::cert_issuer));
+}
+
+// read_rcpt - one recipient as Postfix resolved it
+route::recipient read_rcpt(const macro_getter &get, const char *arg) {
+    route::recipient r;
+    r.addr = read_macro(get, phase::envrcpt, field::rcpt_addr);
+    if (r.addr.empty() && arg) r.addr = arg;
+    r.mailer = read_macro(get, phase::envrcpt, field::rcpt_mailer);
+    r.host = read_macro(get, phase::envrcpt, field::rcpt_host);
+    return r;
 }
 
 // sockaddr_text - numeric address of a sockaddr ("" if none); port in *port

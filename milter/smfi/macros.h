@@ -22,6 +22,13 @@
 //   so the callback runs twice and the second reading replaces the first.
 //   A missing or empty {tls_version} means no TLS.
 //
+//   Recipients: {rcpt_mailer} and {rcpt_host} are the transport and next
+//   hop trivial-rewrite resolved for the recipient (Postfix's default
+//   milter_rcpt_macros; verified with Postfix 3.7: virtual mailbox =>
+//   "virtual" + the domain, transport_maps "smtp:[127.0.0.1]:2727" =>
+//   "smtp" + "[127.0.0.1]:2727", relayhost => "smtp" + the relayhost,
+//   sender_dependent_relayhost_maps => "smtp" + the sender's relay).
+//
 //   Local submission. Postfix's cleanup(8) emulates a connection for mail
 //   that has no SMTP client (sendmail(1), pickup, non_smtpd_milters): it
 //   reports the client as "localhost" at 127.0.0.1 with port 0. A real TCP
@@ -46,10 +53,11 @@
 
 namespace piiguard::smfi {
 
-enum class phase { connect, helo, envfrom, eoh, eom };
+enum class phase { connect, helo, envfrom, envrcpt, eoh, eom };
 enum class field {
     tls_version, cipher, cipher_bits, cert_subject, cert_issuer,
     auth_authen, daemon_name, client_addr, client_name, queue_id,
+    rcpt_addr, rcpt_mailer, rcpt_host,
 };
 
 struct macro_def {
@@ -68,6 +76,9 @@ std::string read_macro(const macro_getter &get, phase p, field f);
 tls::tls_facts read_tls(const macro_getter &get);
 // read_connect - client, service and local-submission facts at connect
 session::connect_info read_connect(const macro_getter &get, const char *hostname, const sockaddr *hostaddr);
+// read_rcpt - one recipient as Postfix resolved it ({rcpt_addr} {rcpt_mailer} {rcpt_host});
+// arg is the RCPT TO argument, used when {rcpt_addr} is absent
+route::recipient read_rcpt(const macro_getter &get, const char *arg);
 // sockaddr_text - numeric address of a sockaddr ("" if none); port in *port
 std::string sockaddr_text(const sockaddr *sa, int *port);
 

@@ -32,6 +32,7 @@
 #include "smfi/callbacks.h"
 #include "smfi/log.h"
 #include "smfi/reload.h"
+#include "smfi/route_table.h"
 
 namespace {
 
@@ -76,6 +77,12 @@ bool parse_options(int argc, char **argv, options &o) {
     return optind == argc;
 }
 
+// sample_transport - a profile's outbound transport, for the route table check
+std::string sample_transport(const conf::snapshot *s) {
+    if (s && !s->profile_defs.outbound_levels.empty()) return s->profile_defs.outbound_levels.front().transport;
+    return "piiguard-tls12";
+}
+
 // check_config - -n: every problem on its own line; exit status 0 or 1
 int check_config(const std::string &path) {
     std::vector<std::string> problems;
@@ -83,6 +90,18 @@ int check_config(const std::string &path) {
         problems = conf::check_snapshot(path);
     } catch (const std::exception &e) {
         problems.push_back(e.what());
+    }
+    if (problems.empty()) {
+        try {
+            std::shared_ptr<const conf::snapshot> s = conf::load_snapshot(path, 0);
+            std::string why;
+            smfi::route_table_status st = smfi::check_route_table(*s->cfg, sample_transport(s.get()), why);
+            if (st == smfi::route_table_status::mismatch) problems.push_back(why);
+            else if (st == smfi::route_table_status::not_checked && !why.empty())
+                std::fprintf(stderr, "warning: %s\n", why.c_str());
+        } catch (const std::exception &e) {
+            problems.push_back(e.what());
+        }
     }
     for (const auto &p : problems) std::fprintf(stderr, "%s\n", p.c_str());
     return problems.empty() ? 0 : 1;
@@ -197,6 +216,16 @@ int run(const options &o) {
     }
     const conf::config &cfg = *snap->cfg;
     open_log(cfg, o.foreground);
+    // Routing: a table that does not route our marker would let PII go out
+    // unrouted, silently; refuse to start with one.
+    std::string why;
+    switch (smfi::check_route_table(cfg, sample_transport(snap.get()), why)) {
+    case smfi::route_table_status::mismatch: die(why, true);
+    case smfi::route_table_status::not_checked:
+        if (!why.empty()) smfi::log_warn(why);
+        break;
+    case smfi::route_table_status::ok: break;
+    }
     std::string spec = o.socket.empty() ? cfg.milter_socket : o.socket;
     if (std::string p = socket_problem(spec, !o.socket.empty()); !p.empty()) die(p, true);
     if (o.socket.empty() && spec.starts_with("inet") && !is_loopback_host(spec.substr(spec.find('@') + 1)))

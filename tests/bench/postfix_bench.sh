@@ -48,7 +48,7 @@ pf_wait 10 pf_socket_ready "$PF_T/noop.sock" || { echo "postfix-e2e: the no-op m
 chmod 666 "$PF_T/noop.sock"
 
 pf_instance bench
-pf_edge_from_contrib bench
+pf_edge_from_contrib bench "$PF_T/piiguard.sock"
 # Test overrides: no TLS on this path (smtp-source and smtp-sink speak
 # none), the milter per listener, mail for example.com to the sink.
 pf_conf bench "smtpd_milters =" "non_smtpd_milters =" \

@@ -50,6 +50,10 @@ def main():
     send(s, b"D", b"M" + b"i\0BIGHDR0001\0")
     send(s, b"M", b"<sender@example.org>\0")
     assert recv(s)[0] == b"c"
+    # RCPT with Postfix's resolution of the recipient (piiguard routes by it)
+    send(s, b"D", b"R" + b"{rcpt_mailer}\0smtp\0{rcpt_host}\0example.net\0")
+    send(s, b"R", b"<rcpt@example.net>\0")
+    assert recv(s)[0] == b"c"
     for name, value in ((b"From", b"sender@example.org"), (b"Subject", b"big"),
                         (b"X-Long", b"a" * 1000000)):
         send(s, b"L", name + b"\0" + value + b"\0")

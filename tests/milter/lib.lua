@@ -56,7 +56,12 @@ function message(conn, qid, headers, body, mail_macros)
   ok(mt.macro(conn, SMFIC_MAIL, "i", qid, (table.unpack or unpack)(mail_macros or {})), "mail macros")
   ok(mt.mailfrom(conn, "<sender@example.org>"), "mailfrom")
   expect(conn, SMFIR_CONTINUE, "mailfrom")
-  -- No RCPT: piiguard negotiates SMFIP_NORCPT (it has no envrcpt callback).
+  -- RCPT with the macros Postfix sends by default (milter_rcpt_macros): the
+  -- transport and next hop trivial-rewrite chose; piiguard routes by them.
+  ok(mt.macro(conn, SMFIC_RCPT, "{rcpt_addr}", "rcpt@example.net", "{rcpt_mailer}", "smtp",
+              "{rcpt_host}", "[relay.example.net]:2525"), "rcpt macros")
+  ok(mt.rcptto(conn, "<rcpt@example.net>"), "rcptto")
+  expect(conn, SMFIR_CONTINUE, "rcptto")
   for _, h in ipairs(headers) do
     ok(mt.header(conn, h[1], h[2]), "header " .. h[1])
     expect(conn, SMFIR_CONTINUE, "header " .. h[1])

@@ -53,7 +53,7 @@ delivered_file() {
     grep -l -E "with E?SMTPS? id $1\$|with E?SMTPS? id $1[^0-9A-F]" "$PF_T/mx/mail/inbox/new/"* 2>/dev/null | head -n 1
 }
 
-# outcome QID - wait until Postfix has sent or deferred QID; print what happened
+# outcome QID [INDENT] - wait until Postfix has handled every recipient of QID; print what happened
 outcome() {
     _q=$1
     _done() { pf_log_has " $_q: to=<[^>]*>, relay=.* status=(sent|deferred|bounced)"; }
@@ -61,16 +61,36 @@ outcome() {
         say "Postfix: still in the queue, no delivery attempt logged yet (postqueue -c $PF_T/edge/etc -p)"
         return
     fi
-    _l=$(pf_log_lines " postfix-edge/[^ ]*\[[0-9]+\]: $_q: to=<[^>]*>, relay=" | tail -n 1)
+    sleep 1
+    pf_log_lines " postfix-edge/[^ ]*\[[0-9]+\]: $_q: to=<[^>]*>, (orig_to=<[^>]*>, )?relay=" >"$PF_T/outcome.$_q"
+    while IFS= read -r _l; do
+        one_outcome "$_l"
+    done <"$PF_T/outcome.$_q"
+}
+
+# one_outcome LINE - one recipient's delivery line, explained
+one_outcome() {
+    _l=$1
     _svc=$(echo "$_l" | sed -nE 's/.* postfix-edge\/(.*)\[[0-9]+\]: .*/\1/p')
     _pid=$(echo "$_l" | sed -nE 's/.*\[([0-9]+)\]: .*/\1/p')
+    _to=$(echo "$_l" | sed -nE 's/.*: to=<([^>]*)>.*/\1/p')
     _relay=$(echo "$_l" | sed -nE 's/.* relay=[^[]*\[[^]]*\]:([0-9]+),.*/\1/p')
-    case $_l in
+    case $_svc:$_l in
+    piiguard-split/*status=sent*)
+        _copy=$(echo "$_l" | sed -nE 's/.*queued as ([0-9A-F]+)\).*/\1/p')
+        say "<$_to>: split off as its own copy $_copy (piiguard-split, back through the reinjection listener), then:"
+        pf_wait 5 _have_line "$_copy"
+        say "  piiguard: $(milter_line "$_copy")"
+        outcome "$_copy"
+        ;;
+    virtual*status=sent*|local*status=sent*)
+        say "<$_to>: delivered to the local mailbox by $_svc (local delivery untouched)"
+        ;;
     *status=sent*)
         _tls=$(pf_log_lines " postfix-edge/$_svc\[$_pid\]: [A-Za-z]+ TLS connection established to [^ ]+:$_relay: " | tail -n 1 |
             sed -nE 's/.*: ([A-Za-z]+) TLS connection established to [^ ]+: (TLSv[0-9.]+) with cipher ([^ ]+).*/\2 \3 (\1)/p')
         _mx=$(echo "$_l" | sed -nE 's/.*queued as ([0-9A-F]+)\).*/\1/p')
-        say "Postfix: delivered by $_svc to the MX at 127.0.0.1:$_relay over ${_tls:-no TLS (in clear)}"
+        say "<$_to>: delivered by $_svc to the next hop 127.0.0.1:$_relay over ${_tls:-no TLS (in clear)}"
         pf_wait 5 _have_file "$_mx"
         _f=$(delivered_file "$_mx")
         if [ -n "$_f" ]; then
@@ -83,11 +103,11 @@ outcome() {
         fi
         ;;
     *status=deferred*)
-        say "Postfix: DEFERRED by $_svc, kept in the queue, not sent in clear:"
+        say "<$_to>: DEFERRED by $_svc, kept in the queue, not sent in clear:"
         say "  $(echo "$_l" | sed -E 's/.*(dsn=.*)/\1/')"
         say "  (postqueue -c $PF_T/edge/etc -p shows it; Postfix retries, it never leaves without TLS)"
         ;;
-    *) say "Postfix: $(echo "$_l" | sed -E 's/.*(dsn=.*)/\1/')" ;;
+    *) say "<$_to>: $(echo "$_l" | sed -E 's/.*(dsn=.*)/\1/')" ;;
     esac
 }
 _have_file() {
@@ -139,39 +159,50 @@ demo_start() {
     MX_TLS=$(pf_free_port)
     MX_PLAIN=$(pf_free_port)
     EDGE=$(pf_free_port)
-    EDGE_LEGACY=$(pf_free_port)
+    # the reinjection listener of reinject.master.cf.snippet, where the bundled
+    # config's split_route points (127.0.0.1:10025); another port only if that
+    # one is taken on this machine
+    REINJ=10025
+    RUNCONFIG=$CONFIG
+    if pf_port_busy 10025; then
+        REINJ=$(pf_free_port)
+        sed "s|^#split_route = \"piiguard-split:\[127.0.0.1\]:10025\"|split_route = \"piiguard-split:[127.0.0.1]:$REINJ\"|" \
+            "$CONFIG" >"$PF_T/piiguard.toml"
+        sed -i "s|^rules_dir = .*|rules_dir = \"$PF_ROOT/rules\"|; s|^profiles_file = .*|profiles_file = \"$PF_ROOT/contrib/profiles.toml\"|; s|^key_file = .*|key_file = \"$PF_ROOT/contrib/trace.key\"|" "$PF_T/piiguard.toml"
+        RUNCONFIG=$PF_T/piiguard.toml
+        echo "piiguard demo: 127.0.0.1:10025 is in use; the reinjection listener uses $REINJ ($RUNCONFIG)"
+    fi
     pf_mx mx "$MX_TLS" "$MX_PLAIN"
+    # the edge as an admin has it: MX of its own domain (virtual mailboxes),
+    # transport_maps for two partners, contrib snippets verbatim but paths
     pf_instance edge
-    pf_edge_from_contrib edge
+    pf_edge_from_contrib edge "$PF_T/milter.sock" "$REINJ"
     E=$PF_T/edge/etc
-    sed -E "s/FILTER (piiguard-tls1[23]):\$/FILTER \\1:[127.0.0.1]:$MX_PLAIN/" \
-        "$E/piiguard_header_checks" >"$E/piiguard_header_checks.legacy"
+    mkdir -p "$PF_T/edge/vmail"
+    chown postfix "$PF_T/edge/vmail"
     pf_conf edge \
-        "smtpd_milters = unix:$PF_T/milter.sock" \
-        "default_filter_nexthop = [127.0.0.1]:$MX_TLS" \
+        "milter_header_checks = regexp:$E/piiguard_header_checks" \
+        "virtual_mailbox_domains = edge.example" "virtual_mailbox_base = $PF_T/edge/vmail" \
+        "virtual_mailbox_maps = static:inbox/" "virtual_uid_maps = static:$PF_POSTFIX_UID" \
+        "virtual_gid_maps = static:$(id -g postfix)" "virtual_minimum_uid = 1" \
         "minimal_backoff_time = 60s" "maximal_backoff_time = 300s" "queue_run_delay = 60s"
-    pf_route edge partner.example "smtp:[127.0.0.1]:$MX_TLS"
-    pf_route edge legacy.example "smtp:[127.0.0.1]:$MX_PLAIN"
+    printf 'partner.example\tsmtp:[127.0.0.1]:%s\nlegacy.example\tsmtp:[127.0.0.1]:%s\n' \
+        "$MX_TLS" "$MX_PLAIN" >"$E/transport"
     pf_master edge <<EOF
 127.0.0.1:$EDGE inet n - n - - smtpd
   -o syslog_name=postfix-edge/smtp
   -o milter_macro_daemon_name=smtp
-127.0.0.1:$EDGE_LEGACY inet n - n - - smtpd
-  -o syslog_name=postfix-edge/legacy
-  -o milter_macro_daemon_name=smtp
-  -o cleanup_service_name=cleanup-legacy
-cleanup-legacy unix n - n - 0 cleanup
-  -o milter_header_checks=regexp:$E/piiguard_header_checks.legacy
 EOF
-    pf_milter_start milter "$CONFIG" || { tail -n 5 "$PF_T/milter.log" >&2; return 1; }
+    pf_milter_start milter "$RUNCONFIG" || { tail -n 5 "$PF_T/milter.log" >&2; return 1; }
     pf_start mx || return 1
     pf_start edge || return 1
     cat <<EOF
 piiguard demo: piiguard-milter (contrib/piiguard.toml, socket $PF_T/milter.sock)
-  in front of a private Postfix on 127.0.0.1:$EDGE (built from contrib/postfix/*),
-  next hops: a remote MX with STARTTLS on 127.0.0.1:$MX_TLS (mail for partner.example,
-  and PII mail: default_filter_nexthop) and one without STARTTLS on 127.0.0.1:$MX_PLAIN
-  (legacy.example; PII mail sent to Postfix's port $EDGE_LEGACY is routed there).
+  in front of a private Postfix on 127.0.0.1:$EDGE (built from contrib/postfix/*), the MX of
+  its own domain edge.example (mailboxes in $PF_T/edge/vmail), with transport_maps:
+  partner.example -> a remote MX with STARTTLS on 127.0.0.1:$MX_TLS,
+  legacy.example  -> a remote MX without STARTTLS on 127.0.0.1:$MX_PLAIN;
+  the reinjection listener (mixed recipients are split there) on 127.0.0.1:$REINJ.
 EOF
     demo_send 1 "PII (IBAN, NI number, date of birth) over TLS 1.3" \
         "$EDGE" tls1.3 hr@partner.example "$SAMPLES/01-payroll-plain.eml"
@@ -182,11 +213,14 @@ EOF
     demo_send 4 "clean mail (card-like test numbers, phone numbers) in clear" \
         "$EDGE" none customer@legacy.example "$SAMPLES/03-newsletter-clean.eml"
     demo_send 5 "PII over TLS 1.3 to a destination whose MX offers no STARTTLS" \
-        "$EDGE_LEGACY" tls1.3 hr@legacy.example "$SAMPLES/01-payroll-plain.eml"
+        "$EDGE" tls1.3 hr@legacy.example "$SAMPLES/01-payroll-plain.eml"
+    demo_send 6 "PII over TLS 1.3 to a local mailbox and a partner at once" \
+        "$EDGE" tls1.3 payroll@edge.example,hr@partner.example "$SAMPLES/01-payroll-plain.eml"
     cat <<EOF
 
 Still running. Logs: $PF_T/maillog (Postfix), $PF_T/milter.log (piiguard-milter).
-Delivered mail: $PF_T/mx/mail/inbox/new/; queue: postqueue -c $PF_T/edge/etc -p
+Delivered mail: $PF_T/mx/mail/inbox/new/ (remote), $PF_T/edge/vmail/inbox/new/ (local);
+queue: postqueue -c $PF_T/edge/etc -p
 Send more, e.g. PII over TLS 1.2, or any file in clear:
   swaks --server 127.0.0.1:$EDGE --tls --tls-protocol tlsv1_2 --to you@partner.example --data @tests/data/samples/02-clinic-referral.eml
   swaks --server 127.0.0.1:$EDGE --to you@partner.example --data @FILE.eml

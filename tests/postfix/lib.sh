@@ -6,7 +6,7 @@
 #   pf_make_certs                       test CA, server and client certificates in $PF_T/certs
 #   pf_free_port                        a free TCP port on 127.0.0.1 (never one handed out before)
 #   pf_instance NAME                    a private Postfix instance (base main.cf, master.cf)
-#   pf_edge_from_contrib NAME           + contrib/postfix/{main,master}.cf.snippet and the table
+#   pf_edge_from_contrib NAME SOCK [P]  + contrib/postfix snippets and tables (paths, ports replaced)
 #   pf_mx NAME TLS_PORT PLAIN_PORT      a "remote MX": STARTTLS and plain listeners, maildir
 #   pf_conf NAME 'k = v' ...            postconf -e in that instance
 #   pf_master NAME <<EOF ... EOF        append master.cf lines
@@ -285,26 +285,35 @@ pf_snippet_lines() {
     grep -Ev '^[[:space:]]*(#|$)' "$1"
 }
 
-# pf_edge_from_contrib - add contrib/postfix/*: main.cf.snippet and master.cf.snippet
-# verbatim, the header checks table copied verbatim into the instance and
-# named there (the only change: its path; and the milter socket, later)
+# pf_edge_from_contrib NAME SOCKET [REINJECT_PORT] - add contrib/postfix/*:
+# main.cf.snippet, master.cf.snippet and reinject.master.cf.snippet verbatim
+# but for paths and ports: /etc/postfix/ becomes the instance's etc/, the
+# milter socket unix:/run/piiguard/milter.sock becomes unix:SOCKET, and the
+# reinjection listener's 127.0.0.1:10025 becomes 127.0.0.1:REINJECT_PORT
+# (without one, the reinjection listener is left out). The header checks
+# tables are copied verbatim into the instance.
 pf_edge_from_contrib() {
     _d=$PF_T/$1
     _src=$PF_ROOT/contrib/postfix
+    _sed="s|/etc/postfix/|$_d/etc/|g; s|unix:/run/piiguard/milter.sock|unix:$2|g; s|127\.0\.0\.1:10025 |127.0.0.1:${3:-10025} |"
     {
         echo
-        echo "# ---- contrib/postfix/main.cf.snippet (verbatim) ----"
-        cat "$_src/main.cf.snippet"
+        echo "# ---- contrib/postfix/main.cf.snippet (verbatim but paths) ----"
+        sed "$_sed" "$_src/main.cf.snippet"
         echo "# ---- end of snippet; test overrides follow ----"
     } >>"$_d/etc/main.cf"
     {
         echo
-        echo "# ---- contrib/postfix/master.cf.snippet (verbatim) ----"
-        cat "$_src/master.cf.snippet"
+        echo "# ---- contrib/postfix/master.cf.snippet (verbatim but paths) ----"
+        sed "$_sed" "$_src/master.cf.snippet"
         echo "# ---- end of snippet ----"
+        if [ -n "${3:-}" ]; then
+            echo "# ---- contrib/postfix/reinject.master.cf.snippet (verbatim but paths and port) ----"
+            sed "$_sed" "$_src/reinject.master.cf.snippet"
+            echo "# ---- end of snippet ----"
+        fi
     } >>"$_d/etc/master.cf"
-    cp "$_src/piiguard_header_checks" "$_d/etc/piiguard_header_checks"
-    pf_conf "$1" "milter_header_checks = regexp:$_d/etc/piiguard_header_checks"
+    cp "$_src/piiguard_header_checks" "$_src/piiguard_smtp_header_checks" "$_d/etc/"
 }
 
 # pf_mx - a "remote MX": TLS_PORT offers STARTTLS, PLAIN_PORT does not; every

@@ -196,7 +196,6 @@ pf_make_certs || { echo "cannot make test certificates"; echo "0 passed, 1 faile
 MX_TLS=$(pf_free_port)
 MX_PLAIN=$(pf_free_port)
 P_DEF=$(pf_free_port)
-P_PLAINMX=$(pf_free_port)
 P_HIPAA=$(pf_free_port)
 P_TEMPF=$(pf_free_port)
 P_QUAR=$(pf_free_port)
@@ -208,14 +207,12 @@ pf_mx mx "$MX_TLS" "$MX_PLAIN"
 
 # the edge: base + contrib snippets verbatim + test overrides
 pf_instance edge
-pf_edge_from_contrib edge
+pf_edge_from_contrib edge "$PF_T/bundled.sock"
 E=$PF_T/edge/etc
-sed -E "s/FILTER (piiguard-tls1[23]):\$/FILTER \\1:[127.0.0.1]:$MX_PLAIN/" \
-    "$E/piiguard_header_checks" >"$E/piiguard_header_checks.plainmx"
+# the site's TLS policy for its ordinary mail: "none" and "may" entries, which
+# must not weaken the piiguard transports
 printf '[127.0.0.1]:%s\tnone\n[127.0.0.1]:%s\tmay\n' "$MX_PLAIN" "$MX_TLS" >"$E/tls_policy"
 pf_conf edge \
-    "smtpd_milters = unix:$PF_T/bundled.sock" \
-    "default_filter_nexthop = [127.0.0.1]:$MX_TLS" \
     "smtp_tls_policy_maps = texthash:$E/tls_policy" \
     "smtpd_tls_ask_ccert = yes" \
     "smtpd_tls_CAfile = $PF_T/certs/ca.crt"
@@ -233,16 +230,11 @@ listen() {
     } | pf_master edge
 }
 listen smtp "$P_DEF"
-listen plainmx "$P_PLAINMX" "cleanup_service_name=cleanup-plainmx"
 listen hipaa "$P_HIPAA" "smtpd_milters=unix:$PF_T/hipaa.sock"
 listen tempfail "$P_TEMPF" "smtpd_milters=unix:$PF_T/tempfail.sock"
 listen quarantine "$P_QUAR" "smtpd_milters=unix:$PF_T/quarantine.sock"
 listen reload "$P_RELOAD" "smtpd_milters=unix:$PF_T/reload.sock"
 listen monitor "$P_MON" "smtpd_milters=unix:$PF_T/monitor.sock"
-pf_master edge <<EOF
-cleanup-plainmx unix n - n - 0 cleanup
-  -o milter_header_checks=regexp:$E/piiguard_header_checks.plainmx
-EOF
 
 # milters: the bundled config as shipped, and the test configs (filled in)
 cp -R "$PF_ROOT/rules" "$PF_T/rules-reload"
@@ -281,7 +273,7 @@ s1() {
     pf_wait 5 pf_log_has "$PF_QID: removed" || true
     delivered_over_tls "$PF_QID" 'piiguard-tls1[23]' "$MX_TLS" || return 1
     _f=$(pf_delivered mx s1@piiguard.test)
-    [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 1 ] || { fail "no route header on the delivered PII message"; return 1; }
+    [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 0 ] || { fail "the internal route marker reached the recipient"; return 1; }
     trace_verifies "$_f" "$PF_ROOT/contrib/trace.key" || return 1
     trace_tamper_fails "$_f" "$PF_ROOT/contrib/trace.key" || return 1
     echo "     $(cat "$PF_T/verify.out" | sed 's|.*/||'); edited copy: $(sed 's|.*/||' "$PF_T/verify-tampered.out" | head -n 1)"
@@ -351,7 +343,7 @@ s4() {
 
 # 5. PII to an MX without STARTTLS -> deferred (4.7.4), still queued after a retry, not delivered
 s5() {
-    send s5 "$P_PLAINMX" tls1.3 u5@plain.example pii
+    send s5 "$P_DEF" tls1.3 u5@plain.example pii
     record 5-pii-no-starttls-mx deferred true
     accepted || return 1
     _re="postfix-edge/piiguard-tls1[23]/smtp\[[0-9]+\]: $PF_QID: to=<u5@plain\.example>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$MX_PLAIN,.* dsn=4\.7\.4, status=deferred \(TLS is required, but was not offered"
@@ -423,7 +415,8 @@ s9_pii() {
     pf_wait 20 pf_is_delivered mx s9-pii@piiguard.test || { fail "not delivered within 20 s"; return 1; }
     _f=$(pf_delivered mx s9-pii@piiguard.test)
     grep -q 'qid=FORGED' "$_f" && { fail "the forged trace header was delivered"; return 1; }
-    [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 1 ] || { fail "$(pf_header_count "$_f" X-PIIGuard-Route) route headers, expected ours only"; return 1; }
+    [ "$(pf_header_count "$_f" X-PIIGuard-Route)" -eq 0 ] || { fail "$(pf_header_count "$_f" X-PIIGuard-Route) route headers delivered, expected none (forged one removed, ours removed on the way out)"; return 1; }
+    delivered_over_tls "$PF_QID" 'piiguard-tls1[23]' "$MX_TLS" || return 1
     [ "$(pf_header_count "$_f" TLS-Required)" -eq 0 ] || { fail "TLS-Required: No kept on PII mail"; return 1; }
     trace_verifies "$_f" "$PF_ROOT/contrib/trace.key" || return 1
 }

@@ -43,10 +43,15 @@ std::vector<header> headers(std::vector<header> extra = {}) {
 const std::string pii_body = "Hello,\r\n\r\nSalary account:  GB82 WEST 1234 5698 7654 32\r\n\r\nThanks,\r\nHR\r\n";
 const std::string clean_body = "Hello,\r\n\r\nThe meeting is at 10:30 in room 4.\r\n";
 
+// The recipient of the test message, as Postfix resolves it: MX of its domain.
+const std::vector<route::recipient> remote = {{"payroll@bureau.example", "smtp", "bureau.example"}};
+
 // send - one message through the connection, body in chunks of `step` bytes (0 = whole)
 session::decision send(session::connection &c, const std::vector<header> &hs, const std::string &body,
-                       std::size_t step = 0, const char *qid = "3F2A1C0D") {
+                       std::size_t step = 0, const char *qid = "3F2A1C0D",
+                       const std::vector<route::recipient> &rcpts = remote) {
     c.begin_message();
+    for (const route::recipient &r : rcpts) c.rcpt(r);
     for (const header &h : hs) c.header(h.name, h.value);
     c.end_of_headers();
     if (step == 0) {
@@ -100,7 +105,7 @@ TEST_CASE("an IBAN over TLS 1.3 is accepted, routed, and carries a trace header 
     CHECK_FALSE(d.quarantine);
     REQUIRE(d.add.size() == 2);
     REQUIRE(added(d, "X-PIIGuard-Route"));
-    CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12");
+    CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12:bureau.example");   // the next hop Postfix chose
     REQUIRE(added(d, "X-PIIGuard-Trace"));
     const std::string &trace = *added(d, "X-PIIGuard-Trace");
     CHECK(trace.find("by piiguard; v=1; qid=3F2A1C0D; t=2026-11-27T03:04:05Z; client=127.0.0.1; tls=TLSv1.3; "
@@ -113,7 +118,7 @@ TEST_CASE("an IBAN over TLS 1.3 is accepted, routed, and carries a trace header 
     CHECK(d.log_line ==
           "3F2A1C0D: piiguard: client=127.0.0.1 service=smtpd tls=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 "
           "bits=256 cert=none pii=iban:1 profile=gdpr problem=none verdict=accept would_be=accept "
-          "outbound=piiguard-tls12 reason=pii_tls_ok mid=58b40f91fb53e6eb");
+          "outbound=piiguard-tls12 reason=pii_tls_ok mid=58b40f91fb53e6eb route=direct");
     check_no_value(d);
     MESSAGE("X-PIIGuard-Trace: " << trace);
     MESSAGE("log: " << d.log_line);
@@ -366,3 +371,102 @@ TEST_CASE("end_of_message without the earlier phases still decides") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("session routing") {
+TEST_CASE("each recipient set gets the route that is right for all of it") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    const route::recipient local{"hr@acme.example", "virtual", "acme.example"};
+    const route::recipient relay{"ann@partner.example", "smtp", "[relay.internal]:2525"};
+    SUBCASE("local mailbox only: no marker, delivered as Postfix would") {
+        session::decision d = send(c, headers(), pii_body, 0, "Q1", {local});
+        CHECK(d.v.act == action::accept);
+        CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+        CHECK(d.route == route::kind::none);
+        CHECK(d.log_line.find(" route=none") != std::string::npos);
+    }
+    SUBCASE("transport_maps next hop kept") {
+        session::decision d = send(c, headers(), pii_body, 0, "Q2", {relay});
+        REQUIRE(added(d, "X-PIIGuard-Route"));
+        CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12:[relay.internal]:2525");
+    }
+    SUBCASE("local + remote: split") {
+        session::decision d = send(c, headers(), pii_body, 0, "Q3", {local, relay});
+        REQUIRE(added(d, "X-PIIGuard-Route"));
+        CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-split:[127.0.0.1]:10025");
+        CHECK(d.route == route::kind::split);
+    }
+    SUBCASE("clean mail to anyone: no marker") {
+        session::decision d = send(c, headers(), clean_body, 0, "Q4", {local, relay});
+        CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+    }
+    SUBCASE("no recipient macros (local submission, bounces): split, routed when it comes back") {
+        session::decision d = send(c, headers(), pii_body, 0, "Q5", {{"x@y.example", "", ""}});
+        REQUIRE(added(d, "X-PIIGuard-Route"));
+        CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-split:[127.0.0.1]:10025");
+    }
+    SUBCASE("no recipient at all: PII is not let through unrouted") {
+        session::decision d = send(c, headers(), pii_body, 0, "Q5", {});
+        CHECK(d.v.act == action::tempfail);
+        CHECK(d.reply_code == "451");
+        CHECK(d.reply_dsn == "4.7.1");
+        CHECK(d.v.why == verdict::reason::unroutable);
+        CHECK_FALSE(added(d, "X-PIIGuard-Route"));
+        check_no_value(d);
+    }
+}
+
+TEST_CASE("the reinjection listener routes without an inbound check and keeps the first pass's trace") {
+    test_policy p;
+    std::shared_ptr<const conf::snapshot> snap = p.snapshot();
+    // first pass: TLS 1.3, routed to split
+    session::connection first(snap);
+    open(first, tls13());
+    session::decision d1 = send(first, headers(), pii_body, 0, "Q1",
+                                {{"hr@acme.example", "virtual", "acme.example"}, remote[0]});
+    const std::string *trace = added(d1, "X-PIIGuard-Trace");
+    REQUIRE(trace);
+    // second pass: no TLS (loopback reinjection), one recipient, the trace in the message
+    session::connection again(snap);
+    open(again, no_tls(), "piiguard-reinject");
+    session::decision d2 = send(again, headers({{"X-PIIGuard-Trace", *trace}, {"X-PIIGuard-Route", "piiguard-split:x"},
+                                                {"X-PIIGuard-Trace", "by piiguard; v=1; forged"}}),
+                                pii_body, 0, "Q2", remote);
+    CHECK(d2.v.act == action::accept);               // not refused for the missing inbound TLS
+    CHECK(d2.v.why == verdict::reason::pii_exempt);
+    REQUIRE(added(d2, "X-PIIGuard-Route"));
+    CHECK(*added(d2, "X-PIIGuard-Route") == "piiguard-tls12:bureau.example");
+    CHECK_FALSE(added(d2, "X-PIIGuard-Trace"));      // the first pass's trace stays, no second one
+    CHECK(removals(d2) == "X-PIIGuard-Route#1 X-PIIGuard-Trace#2 ");   // the forged one goes
+    // the same message on an ordinary service: the inbound check applies
+    session::connection edge(snap);
+    open(edge, no_tls(), "smtpd");
+    CHECK(send(edge, headers(), pii_body, 0, "Q3", remote).v.act == action::reject);
+}
+
+TEST_CASE("the trace does not carry an authenticated user's address unless configured") {
+    for (const char *mode : {"unauthenticated", "always", "never"}) {
+        CAPTURE(mode);
+        test_policy p;
+        p.cfg.trace_client = mode;
+        session::connection c(p.snapshot());
+        c.connect({"198.51.100.7", "laptop", "submission", false});
+        tls::tls_facts f = tls13();
+        f.cert_subject = "CN=Jane Doe";
+        c.helo(f);
+        c.auth("jane");
+        session::decision d = send(c, headers(), clean_body, 0, "Q1", remote);
+        const std::string *t = added(d, "X-PIIGuard-Trace");
+        REQUIRE(t);
+        bool addr = t->find("198.51.100.7") != std::string::npos;
+        bool cert = t->find("Jane") != std::string::npos;
+        CHECK(addr == (std::string(mode) == "always"));
+        CHECK(cert == (std::string(mode) == "always"));
+        if (std::string(mode) == "unauthenticated") CHECK(t->find("client=authenticated;") != std::string::npos);
+        if (std::string(mode) == "never") CHECK(t->find("client=hidden;") != std::string::npos);
+        // the log line keeps the address for the admin
+        CHECK(d.log_line.find("client=198.51.100.7") != std::string::npos);
+    }
+}
+}

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include "route/route.h"
+
 #ifndef PIIGUARD_DATADIR
 #define PIIGUARD_DATADIR "/usr/local/share/piiguard"
 #endif
@@ -199,6 +201,27 @@ std::string domain(reader &r, const toml::node &n, std::string_view key) {
     return s;
 }
 
+// names - an array of transport names (master.cf service names)
+std::vector<std::string> names(reader &r, const toml::node &n, std::string_view key) {
+    const toml::array *arr = n.as_array();
+    if (!arr) r.fail(n, key, "must be an array of transport names");
+    std::vector<std::string> out;
+    for (const toml::node &e : *arr) out.push_back(r.name(e, key, ident_chars, 64));
+    return out;
+}
+
+// set_route - "transport:nexthop" as a FILTER action carries it (route/route.h)
+void set_route(reader &r, const toml::node &n, const param_row &p, std::string &out, bool may_be_empty) {
+    std::string s = r.str(n, p.name);
+    if (s.empty() && may_be_empty) {
+        out.clear();
+        return;
+    }
+    if (!route::valid_route(s))
+        r.fail(n, p.name, "must be TRANSPORT:NEXTHOP, e.g. \"piiguard-split:[127.0.0.1]:10025\" (not '" + s + "')");
+    out = s;
+}
+
 // cidr_list - an array of address blocks
 std::vector<cidr> cidr_list(reader &r, const toml::node &n, std::string_view key) {
     const toml::array *arr = n.as_array();
@@ -300,6 +323,32 @@ const param_row rows[] = {
     {"trace.key_id", "string", "k1", 0, 0, "", "key id written into each trace, to allow key rotation",
      SET((c.trace_key_id = r.name(n, p.name, ident_chars, 32))), nullptr},
 
+    {"trace.client", "string", "unauthenticated", 0, 0, "always|unauthenticated|never",
+     "when the trace names the client address (client=): always; only for unauthenticated SMTP clients "
+     "(SASL-authenticated submission gets client=authenticated, without the address and client certificate); never",
+     SET((c.trace_client = r.choice(n, p.name, p.choices))), nullptr},
+
+    {"routing.internal_transports", "list", "[]", 0, 0, "",
+     "transports ({rcpt_mailer}) that deliver to the site's own systems, besides local, virtual, lmtp, discard and "
+     "retry: PII mail to them keeps its route",
+     SET((c.internal_transports = names(r, n, p.name))), nullptr},
+    {"routing.reinject_service", "string", "piiguard-reinject", 0, 0, "",
+     "the {daemon_name} of the reinjection listener (reinject.master.cf.snippet): mail arriving there was checked "
+     "inbound already and is only routed",
+     SET((c.reinject_service = r.name(n, p.name, ident_chars, 64))), nullptr},
+    {"routing.split_route", "string", "piiguard-split:[127.0.0.1]:10025", 0, 0, "",
+     "TRANSPORT:NEXTHOP for PII mail whose recipients take different paths: one copy per recipient back into the "
+     "reinjection listener",
+     SET(set_route(r, n, p, c.split_route, false)), nullptr},
+    {"routing.content_filter", "string", "empty", 0, 0, "",
+     "the after-queue content filter (as in main.cf content_filter, e.g. \"scan:[127.0.0.1]:10024\"): leaving PII "
+     "mail goes through it first and is routed when it comes back; \"\" = none",
+     SET(set_route(r, n, p, c.content_filter, true)), nullptr},
+    {"routing.header_checks", "path", "/etc/postfix/piiguard_header_checks", 0, 0, "",
+     "the milter_header_checks table Postfix uses; piiguard-milter -n and start-up check with postmap(1) that it "
+     "routes the route header; \"\" = not checked",
+     SET((c.header_checks = r.path(n, p.name, true))), nullptr},
+
     {"audit.log", "path", "empty", 0, 0, "", "append-only decision log (hash-chained); \"\" = off",
      SET((c.audit_log = r.path(n, p.name, true))), nullptr},
     {"audit.fsync", "string", "always", 0, 0, "always|interval|never",
@@ -361,7 +410,7 @@ const param_row rows[] = {
 #undef SET
 #undef ITEM
 
-constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "audit", "policyd", "limits"};
+constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "routing", "audit", "policyd", "limits"};
 
 // find_row - the row called name, nullptr if none
 const param_row *find_row(std::string_view name) {
@@ -470,7 +519,7 @@ void read_document(reader &r, const toml::table &doc) {
     for (auto &&[sk, sv] : doc) {
         std::string section(sk.str());
         if (std::find(std::begin(sections), std::end(sections), section) == std::end(sections))
-            r.fail(sv, section, "unknown section (known: general, milter, exempt, trace, audit, policyd, limits)");
+            r.fail(sv, section, "unknown section (known: general, milter, exempt, trace, routing, audit, policyd, limits)");
         const toml::table *t = sv.as_table();
         if (!t) r.fail(sv, section, "must be a table [" + section + "]");
         for (auto &&[k, v] : *t) {

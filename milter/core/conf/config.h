@@ -19,6 +19,8 @@
 //   Sections: [general] (paths, user, logging), [milter] (socket, mode,
 //   actions, headers, profile selection, per-service and per-client
 //   overrides), [exempt] (trusted sources), [trace] (signing key),
+//   [routing] (which transports stay local, the split and reinjection
+//   path, an after-queue content filter: route/route.h),
 //   [audit] (decision log), [policyd] (socket, partners), [limits]
 //   (util/limits.h). Relative paths are taken relative to the directory of
 //   the config file, so a checkout's contrib/piiguard.toml runs in place.
@@ -122,6 +124,14 @@ struct config {
     // [trace]
     std::string trace_key_file;
     std::string trace_key_id = "k1";
+    std::string trace_client = "unauthenticated";   // when client= names the address: always | unauthenticated | never
+
+    // [routing] (route/route.h)
+    std::vector<std::string> internal_transports;     // besides local, virtual, lmtp, discard, retry
+    std::string reinject_service = "piiguard-reinject";   // {daemon_name} of the reinjection listener
+    std::string split_route = "piiguard-split:[127.0.0.1]:10025";
+    std::string content_filter;                       // after-queue filter ("" = none)
+    std::string header_checks = "/etc/postfix/piiguard_header_checks";   // checked by -n and at start
 
     // [audit]
     std::string audit_log;                        // "" = off

@@ -13,12 +13,15 @@
 
 #include "evidence/log_line.h"
 #include "evidence/trace_header.h"
+#include "route/route.h"
 
 namespace piiguard::session {
 
 namespace {
 
 constexpr std::size_t id_value_max = 998;   // Message-ID / Date kept (RFC 5322 line length)
+constexpr std::size_t trace_value_max = 4096;   // trace header values kept for verification
+constexpr std::size_t traces_kept = 8;          // our trace headers kept for verification per message
 const char *const tls_required_name = "TLS-Required";
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -51,6 +54,14 @@ std::vector<std::pair<std::string, int>> pii_of(const scan::message_result &r, c
     return out;
 }
 
+// trace_client - the client= of the trace: the address, or what [trace] client allows
+std::string trace_client(const conf::config &c, const connect_info &ci, bool authenticated) {
+    if (ci.local) return "local";
+    if (c.trace_client == "never") return "hidden";
+    if (authenticated && c.trace_client != "always") return "authenticated";
+    return !ci.client_addr.empty() ? ci.client_addr : "unknown";
+}
+
 // tls_version_text - for the trace header: Postfix spelling, "none" without TLS
 std::string tls_version_text(const tls::tls_facts &f) {
     if (!f.encrypted || f.version == tls::tls_version::none) return "none";
@@ -73,6 +84,8 @@ struct connection::message {
     bool failed = false;
     int trace_seen = 0, route_seen = 0, tls_required_seen = 0;
     std::vector<header_removal> own;            // forged copies of our headers
+    std::vector<std::string> traces;            // trace values, by index (reinjection pass only)
+    std::vector<route::recipient> rcpts;        // as Postfix resolved them
     std::vector<header_removal> tls_required;   // removed from PII mail
     std::string message_id, date;
     bool have_message_id = false, have_date = false;
@@ -84,6 +97,8 @@ struct connection::message {
         eoh = failed = false;
         trace_seen = route_seen = tls_required_seen = 0;
         own.clear();
+        traces.clear();
+        rcpts.clear();
         tls_required.clear();
         message_id.clear();
         date.clear();
@@ -142,6 +157,21 @@ void connection::begin_message() {
     }
 }
 
+// rcpt - one recipient, as Postfix resolved it
+void connection::rcpt(const route::recipient &r) {
+    try {
+        if (!msg_ || !msg_->active) begin_message();
+        msg_->rcpts.push_back(r);
+    } catch (...) {
+        if (msg_) msg_->failed = true;
+    }
+}
+
+// reinjected - is this connection the reinjection listener?
+bool connection::reinjected(const conf::config &c) const {
+    return !c.reinject_service.empty() && ci_.daemon_name == c.reinject_service;
+}
+
 // header - one header as received; our own names are removed, not scanned
 void connection::header(std::string_view name, std::string_view value) {
     try {
@@ -150,7 +180,11 @@ void connection::header(std::string_view name, std::string_view value) {
         if (m.failed) return;
         const conf::config &c = *m.snap->cfg;
         if (iequals(name, c.trace_header)) {
-            m.own.push_back({c.trace_header, ++m.trace_seen});
+            ++m.trace_seen;
+            if (reinjected(c) && m.traces.size() < traces_kept)
+                m.traces.emplace_back(value.substr(0, trace_value_max));
+            else
+                m.own.push_back({c.trace_header, m.trace_seen});
             return;
         }
         if (iequals(name, c.route_header)) {
@@ -220,23 +254,44 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
         }
         if (!snap || !snap->cfg) throw std::runtime_error("no configuration");
         const conf::config &c = *snap->cfg;
+        facts.reinjected = reinjected(c);
         d.v = verdict::decide(*snap, facts);
         bool refused = d.v.act == conf::action::reject || d.v.act == conf::action::tempfail;
+
+        route::plan route;
+        if (d.v.pii && !refused && !d.v.outbound.empty()) {
+            route::options o{c.internal_transports, c.split_route, c.content_filter, facts.reinjected};
+            route = route::decide(m.rcpts, d.v.outbound, o);
+            if (route.k == route::kind::unroutable) {
+                verdict::cannot_route(d.v, c, route.why);
+                refused = d.v.act == conf::action::reject || d.v.act == conf::action::tempfail;
+            }
+        }
 
         d.remove = m.own;
         if (d.v.pii && c.strip_tls_required)
             d.remove.insert(d.remove.end(), m.tls_required.begin(), m.tls_required.end());
 
-        if (c.add_trace_header && !snap->trace_key.empty()) {
+        bool have_trace = false;   // a first-pass trace kept on the reinjection pass
+        for (std::size_t i = 0; i < m.traces.size(); ++i) {
+            bool ours = !snap->trace_key.empty() &&
+                        evidence::verify_trace(m.traces[i], m.message_id, m.date, snap->trace_key).status ==
+                            evidence::trace_status::ok;
+            if (ours) have_trace = true;
+            else d.remove.push_back({c.trace_header, static_cast<int>(i) + 1});
+        }
+
+        if (c.add_trace_header && !snap->trace_key.empty() && !have_trace) {
             evidence::trace_fields f;
             f.queue_id.assign(queue_id);
             f.time = now;
-            f.client = !ci_.client_addr.empty() ? ci_.client_addr : ci_.local ? "local" : "unknown";
+            f.client = trace_client(c, ci_, facts.authenticated);
+            bool hide_cert = facts.authenticated && c.trace_client != "always";
             f.tls_version = tls_version_text(tls_);
             f.cipher = tls_.encrypted ? tls_.cipher : std::string();
             f.bits = tls_.encrypted ? tls_.bits : 0;
-            f.cert_subject = tls_.cert_subject;
-            f.cert_issuer = tls_.cert_issuer;
+            f.cert_subject = hide_cert ? std::string() : tls_.cert_subject;
+            f.cert_issuer = hide_cert ? std::string() : tls_.cert_issuer;
             f.pii = facts.pii;
             f.profile = d.v.profile;
             f.verdict = conf::action_name(d.v.act);
@@ -244,7 +299,7 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             f.key_id = c.trace_key_id;
             d.add.emplace_back(c.trace_header, evidence::sign_trace(f, m.message_id, m.date, snap->trace_key));
         }
-        if (d.v.pii && !refused && !d.v.outbound.empty()) d.add.emplace_back(c.route_header, d.v.outbound);
+        if (!refused && !route.value.empty()) d.add.emplace_back(c.route_header, route.value);
 
         if (d.v.act == conf::action::quarantine) {
             d.quarantine = true;
@@ -255,7 +310,9 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             d.reply_dsn = d.v.dsn;
             d.reply_text = d.v.text;
         }
+        d.route = route.k;
         d.log_line = evidence::message_log_line(queue_id, d.v, facts, message_id);
+        if (d.v.pii && !refused) d.log_line += std::string(" route=") + route::kind_name(route.k);
         d.audit = evidence::from_decision(queue_id, d.v, facts, message_id, now);
     } catch (...) {
         d = decision{};

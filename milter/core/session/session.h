@@ -9,6 +9,7 @@
 //   c.helo(tls_facts);                         // again after STARTTLS
 //   c.auth(user);                              // SASL login, if any
 //   c.begin_message();                         // MAIL FROM
+//   c.rcpt({addr, mailer, host}); ...          // RCPT TO, as Postfix resolved it
 //   c.header(name, value); ...                 // each header as received
 //   c.end_of_headers();
 //   c.body(chunk); ...
@@ -33,6 +34,20 @@
 //   of its own trace and route headers (always; nobody may forge them) and
 //   "TLS-Required: No" (RFC 8689) when the message holds PII.
 //
+//   Recipients come with Postfix's resolution ({rcpt_mailer}, {rcpt_host});
+//   route::decide (route/route.h) turns them into the route marker of a
+//   PII message: none when every recipient stays on the host, the
+//   profile's transport with the next hop Postfix chose, the split route
+//   for mixed paths, or the after-queue content filter first. A PII message
+//   that cannot be routed safely is tempfailed.
+//
+//   The reinjection listener ([routing] reinject_service): mail arriving
+//   there passed the inbound check on its first pass (or is local, like
+//   sendmail(1)); it is scanned again (a content filter may have changed
+//   it) and routed, not held to an inbound TLS floor. A trace header that
+//   verifies with our key (the first pass's evidence of the inbound TLS) is
+//   kept there and no second one is added; any other copy is removed.
+//
 //   end_of_message() decides (verdict.h) and returns everything the adapter
 //   must do: reply, header removals (name + 1-based index among headers of
 //   that name, as smfi_chgheader wants), headers to add (trace, route
@@ -49,6 +64,7 @@
 #include "conf/snapshot.h"
 #include "evidence/audit_log.h"
 #include "detect/ruleset.h"
+#include "route/route.h"
 #include "scan/message_scan.h"
 #include "tls/tls_facts.h"
 #include "verdict/verdict.h"
@@ -76,6 +92,7 @@ struct decision {
     std::string log_line;       // key=value, queue id first, never a value
     std::string reply_code, reply_dsn, reply_text;   // for smfi_setreply when rejecting/tempfailing
     evidence::audit_record audit;   // the same facts for the audit log ([audit] log)
+    route::kind route = route::kind::none;   // how a PII message was routed
 };
 
 class connection {
@@ -88,6 +105,7 @@ public:
     void helo(const tls::tls_facts &f);
     void auth(std::string_view user);
     void begin_message();
+    void rcpt(const route::recipient &r);
     void header(std::string_view name, std::string_view value);
     void end_of_headers();
     void body(std::string_view chunk);
@@ -98,6 +116,7 @@ public:
 
 private:
     struct message;
+    bool reinjected(const conf::config &c) const;
     std::shared_ptr<const conf::snapshot> next_;
     connect_info ci_;
     tls::tls_facts tls_;

@@ -12,7 +12,8 @@ namespace piiguard::verdict {
 
 namespace {
 
-const char *const reason_names[] = {"clean", "pii_tls_ok", "pii_tls_weak", "pii_exempt", "incomplete", "error"};
+const char *const reason_names[] = {"clean", "pii_tls_ok", "pii_tls_weak", "pii_exempt", "incomplete", "error",
+                                    "unroutable"};
 
 const char *const error_text = "internal error, try again later";
 const char *const incomplete_text = "message content could not be scanned completely, try again later";
@@ -87,6 +88,7 @@ const std::string &type_profile(const conf::config &c, const std::string &type) 
 bool exempt_source(const conf::config &c, const message_facts &m) {
     if (m.authenticated && c.exempt_authenticated) return true;
     if (m.local && c.exempt_local) return true;
+    if (m.reinjected) return true;   // the first pass held it to the inbound floor
     if (!m.client_addr.empty())
         for (const conf::cidr &b : c.exempt_clients)
             if (b.contains(m.client_addr)) return true;
@@ -186,6 +188,14 @@ verdict pii_verdict(const conf::snapshot &s, const message_facts &m) {
 }
 
 }  // namespace
+
+// cannot_route - PII that cannot be routed safely: tempfail (monitor: annotate)
+void cannot_route(verdict &v, const conf::config &c, const std::string &why) {
+    set_action(v, conf::action::tempfail, "451");
+    v.why = reason::unroutable;
+    v.text = "personal data cannot be routed safely (" + why + "), try again later";
+    apply_monitor(c, v);
+}
 
 // reason_name - "clean", "pii_tls_ok", ...
 const char *reason_name(reason r) {

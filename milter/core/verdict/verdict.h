@@ -9,6 +9,7 @@
 //   struct verdict { act, code, dsn, text, profile, problem, outbound,
 //                    reason, exempt, pii };
 //   verdict decide(const conf::snapshot &s, const message_facts &m);
+//   void cannot_route(verdict &v, const conf::config &c, const std::string &why);
 //   const char *reason_name(reason r);
 //
 // DESCRIPTION
@@ -25,7 +26,8 @@
 //      [[milter.client]] then [[milter.service]] match. The inbound TLS is
 //      evaluated against each; the first that fails decides the problem.
 //      Exempt sources (trusted CIDRs, SASL-authenticated, local submission,
-//      or an override with exempt = true) skip the inbound check.
+//      the reinjection listener, or an override with exempt = true) skip
+//      the inbound check.
 //      A failure => the configured action (weak_tls_action, or the
 //      override's): reject 550 5.7.1, tempfail 450 4.7.1, quarantine (accept
 //      into the hold queue), annotate (accept). In monitor mode every action
@@ -55,6 +57,7 @@ enum class reason {
     pii_exempt,       // PII from an exempt source: inbound check skipped
     incomplete,       // content could not be scanned completely
     error,            // internal error
+    unroutable,       // PII whose recipients' paths cannot be routed safely (route/route.h)
 };
 const char *reason_name(reason r);
 
@@ -66,6 +69,7 @@ struct message_facts {
     std::string service;          // {daemon_name}
     bool authenticated = false;   // {auth_authen} present
     bool local = false;           // no SMTP client (sendmail(1) / pickup)
+    bool reinjected = false;      // on the reinjection listener: checked inbound on the first pass
     bool error = false;           // an internal error happened while scanning
 };
 
@@ -85,5 +89,8 @@ struct verdict {
 };
 
 verdict decide(const conf::snapshot &s, const message_facts &m);
+// cannot_route - PII that cannot be routed safely (route/route.h unroutable):
+// tempfail 451 4.7.1 (monitor mode: annotate, logged as would-have-been)
+void cannot_route(verdict &v, const conf::config &c, const std::string &why);
 
 }  // namespace piiguard::verdict
