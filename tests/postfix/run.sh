@@ -19,12 +19,11 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 PF_ROOT=$(pwd)
 . tests/postfix/lib.sh
+. tests/scenario.sh
 
 OUT=$PF_ROOT/tests/out/postfix
 BUNDLED=$PF_ROOT/contrib/piiguard.toml
 PIIGUARD=$PF_ROOT/piiguard
-PASS=0
-FAIL=0
 
 # save_logs - keep the maillog and the milter log of this run (PF_SAVE_HOOK)
 save_logs() {
@@ -32,28 +31,6 @@ save_logs() {
     cp "$PF_T/milter.log" "$OUT/milter.log" 2>/dev/null
     cp "$PF_T/edge/etc/main.cf" "$OUT/edge-main.cf" 2>/dev/null
     cp "$PF_T/edge/etc/master.cf" "$OUT/edge-master.cf" 2>/dev/null
-}
-
-# ok / not_ok - count one scenario
-ok() {
-    PASS=$((PASS + 1))
-    echo "ok   $1"
-}
-not_ok() {
-    FAIL=$((FAIL + 1))
-    echo "FAIL $1: $2"
-}
-
-# scenario TITLE FUNCTION - run a scenario function; it sets WHY and returns 1 on failure
-scenario() {
-    WHY=""
-    if "$2"; then ok "$1"; else not_ok "$1" "$WHY"; fi
-}
-
-# fail - set the reason and return 1 (used as: cond || { fail "..."; return 1; })
-fail() {
-    WHY=$1
-    return 1
 }
 
 # record SCENARIO EXPECTED PII - one line of scenarios.jsonl for the last pf_send

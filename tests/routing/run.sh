@@ -24,11 +24,10 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 PF_ROOT=$(pwd)
 . tests/postfix/lib.sh
+. tests/scenario.sh
 
 OUT=$PF_ROOT/tests/out/routing
 PIIGUARD=$PF_ROOT/piiguard
-PASS=0
-FAIL=0
 
 save_logs() {
     cp "$PF_T/maillog" "$OUT/maillog" 2>/dev/null
@@ -37,10 +36,6 @@ save_logs() {
     cp "$PF_T/edge/etc/master.cf" "$OUT/edge-master.cf" 2>/dev/null
     cp "$PF_T/filter.log" "$OUT/filter.log" 2>/dev/null
 }
-ok() { PASS=$((PASS + 1)); echo "ok   $1"; }
-not_ok() { FAIL=$((FAIL + 1)); echo "FAIL $1: $2"; }
-scenario() { WHY=""; if "$2"; then ok "$1"; else not_ok "$1" "$WHY"; fi; }
-fail() { WHY=$1; return 1; }
 # proof REGEX - print the (first) maillog line matching REGEX, shortened
 proof() { pf_log_lines "$1" | head -n 1 | sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //' | cut -c1-230 | sed 's/^/     /'; }
 
