@@ -96,7 +96,8 @@ std::string fold(std::string_view name, std::string_view value) {
     return out;
 }
 
-// apply_headers - removals (highest index first per name), then additions
+// apply_headers - removals (highest index first per name), additions, then
+// the removals that must follow the additions (the route marker)
 void apply_headers(SMFICTX *ctx, const session::decision &d, const std::string &trace_name) {
     std::vector<session::header_removal> rm = d.remove;
     std::sort(rm.begin(), rm.end(), [](const auto &a, const auto &b) {
@@ -112,6 +113,12 @@ void apply_headers(SMFICTX *ctx, const session::decision &d, const std::string &
                      ? smfi_insheader(ctx, 0, const_cast<char *>(name.c_str()), v.data())
                      : smfi_addheader(ctx, const_cast<char *>(name.c_str()), v.data());
         if (rc != MI_SUCCESS) throw std::runtime_error("cannot add header " + name);
+    }
+    // Postfix applies each change in order: milter_header_checks has seen the
+    // added route marker (FILTER is recorded) before it is removed here.
+    for (const auto &r : d.remove_after) {
+        if (smfi_chgheader(ctx, const_cast<char *>(r.name.c_str()), r.index, nullptr) != MI_SUCCESS)
+            throw std::runtime_error("smfi_chgheader failed for " + r.name);
     }
 }
 

@@ -39,18 +39,21 @@ save_logs() {
 # proof REGEX - print the (first) maillog line matching REGEX, shortened
 proof() { pf_log_lines "$1" | head -n 1 | sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //' | cut -c1-230 | sed 's/^/     /'; }
 
-# mkmsg FILE ID KIND - a message; KIND pii (NHS number, IBAN) or clean
+# mkmsg FILE ID KIND - a message; KIND pii (NHS number, IBAN), subject (an NHS
+# number in the Subject too, so that header-only notices carry PII) or clean
 mkmsg() {
+    _subj="routing test $2"
+    [ "$3" = subject ] && _subj="routing test $2: referral NHS number 943 476 5919"
     {
         echo "From: Sender <$2@sender.test>"
         echo "To: undisclosed-recipients:;"
-        echo "Subject: routing test $2"
+        echo "Subject: $_subj"
         echo "Date: Fri, 27 Nov 2026 03:04:05 +0000"
         echo "Message-ID: <$2@piiguard.test>"
         echo "MIME-Version: 1.0"
         echo "Content-Type: text/plain; charset=utf-8"
         echo
-        if [ "$3" = pii ]; then
+        if [ "$3" = pii ] || [ "$3" = subject ]; then
             echo "Referral for the patient with NHS number 943 476 5919."
             echo "Refund to GB82 WEST 1234 5698 7654 32."
         else
@@ -156,7 +159,7 @@ edge_instance() {
         "virtual_mailbox_domains = $1.test" "virtual_mailbox_base = $PF_T/$1/vmail" \
         "virtual_mailbox_maps = static:inbox/" "virtual_uid_maps = static:$PF_POSTFIX_UID" \
         "virtual_gid_maps = static:$(id -g postfix)" "virtual_minimum_uid = 1" \
-        "relayhost = [127.0.0.1]:$RELAY_TLS" \
+        "relayhost = [127.0.0.1]:$RELAY_TLS" "delay_warning_time = 2s" \
         "sender_dependent_relayhost_maps = texthash:$_e/sender_relay" \
         "smtpd_relay_restrictions = permit_mynetworks, reject" \
         "milter_header_checks = regexp:$_e/piiguard_header_checks"
@@ -407,6 +410,28 @@ r_bounce() {
     proof "$_re"
 }
 
+# 5b. the delay notice of a deferred PII message quotes its headers (PII in the
+#     Subject): routed, never in clear to the sender's MX
+r_delay() {
+    send r5b "$P_EDGE" tls1.3 warn@sender.test old5@legacy.test subject
+    accepted || return 1
+    _dq() { pf_log_has "postfix-edge/bounce\[[0-9]+\]: $PF_QID: sender delay notification: [0-9A-F]+"; }
+    pf_wait 30 _dq || { fail "no delay notification within 30 s"; return 1; }
+    _nq=$(pf_log_lines "postfix-edge/bounce\[[0-9]+\]: $PF_QID: sender delay notification: " | head -n 1 | sed -E 's/.*notification: ([0-9A-F]+).*/\1/')
+    _seen() { grep -Eq "$_nq: piiguard: .*pii=[a-z].* route=split" "$PF_T/milter.log"; }
+    pf_wait 10 _seen || { fail "the delay notice $_nq did not pass the milter as PII mail"; return 1; }
+    _split="postfix-edge/piiguard-split/smtp\[[0-9]+\]: $_nq: to=<warn@sender\.test>,.* status=sent"
+    pf_wait 20 pf_log_has "$_split" || { fail "the delay notice was not split"; return 1; }
+    _cq=$(copy_of "$_nq" warn@sender.test)
+    # (by the piiguard transport, or by Postfix's "error" stand-in while that
+    # next hop is marked dead: "delivery temporarily suspended: TLS is required")
+    _re="postfix-edge/(piiguard-tls1[23]/smtp|error)\[[0-9]+\]: $_cq: to=<warn@sender\.test>, .*dsn=4\.7\.4, status=deferred \((delivery temporarily suspended: )?TLS is required"
+    pf_wait 20 pf_log_has "$_re" || { fail "the delay notice's copy $_cq was not held to mandatory TLS"; return 1; }
+    never_clear warn@sender\\.test "$MX_PLAIN" || return 1
+    proof "postfix-edge/bounce\[[0-9]+\]: $PF_QID: sender delay notification"
+    proof "$_re"
+}
+
 # 9. OpenDKIM signs in the same milter chain: the signature still verifies at
 #    the recipient after routing (and after a split through the reinjection listener)
 r_dkim() {
@@ -467,7 +492,8 @@ r_values() {
     done
     for _m in "$PF_T"/*/mail/inbox/new/* "$PF_T"/*/vmail/inbox/new/*; do
         [ -f "$_m" ] || continue
-        grep -q '^X-PIIGuard-Route:' "$_m" && { fail "a route marker was delivered ($(basename "$_m"))"; return 1; }
+        # anywhere: a delay notice or bounce quotes the message's headers too
+        grep -q 'X-PIIGuard-Route:' "$_m" && { fail "a route marker was delivered ($_m)"; return 1; }
     done
     return 0
 }
@@ -483,6 +509,7 @@ scenario "2f clean mail to that next hop: ordinary smtp transport" r_clean
 scenario "3 mixed recipients: each by its own path, once, nothing in clear" r_mixed
 scenario "4 after-queue content filter: PII filtered, then mandatory TLS" r_filter
 scenario "5 bounce of refused PII mail: routed, deferred, never in clear" r_bounce
+scenario "5b delay notice quoting PII headers: routed, deferred, never in clear" r_delay
 scenario "9 OpenDKIM in the same milter chain: signature verifies after routing and split" r_dkim
 scenario "6 renamed route header without a regenerated table: caught" r_table
 scenario "7 shipped tables are the generated ones; no default filter next hop anywhere" r_shipped

@@ -384,12 +384,17 @@ TEST_CASE("each recipient set gets the route that is right for all of it") {
         CHECK(d.v.act == action::accept);
         CHECK_FALSE(added(d, "X-PIIGuard-Route"));
         CHECK(d.route == route::kind::none);
+        CHECK(d.remove_after.empty());
         CHECK(d.log_line.find(" route=none") != std::string::npos);
     }
     SUBCASE("transport_maps next hop kept") {
         session::decision d = send(c, headers(), pii_body, 0, "Q2", {relay});
         REQUIRE(added(d, "X-PIIGuard-Route"));
         CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12:[relay.internal]:2525");
+        // removed right after Postfix has read it: no copy or DSN carries it
+        REQUIRE(d.remove_after.size() == 1);
+        CHECK(d.remove_after[0].name == "X-PIIGuard-Route");
+        CHECK(d.remove_after[0].index == 1);
     }
     SUBCASE("local + remote: split") {
         session::decision d = send(c, headers(), pii_body, 0, "Q3", {local, relay});

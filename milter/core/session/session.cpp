@@ -299,7 +299,10 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             f.key_id = c.trace_key_id;
             d.add.emplace_back(c.trace_header, evidence::sign_trace(f, m.message_id, m.date, snap->trace_key));
         }
-        if (!refused && !route.value.empty()) d.add.emplace_back(c.route_header, route.value);
+        if (!refused && !route.value.empty()) {
+            d.add.emplace_back(c.route_header, route.value);
+            d.remove_after.push_back({c.route_header, 1});   // forged copies are gone by then
+        }
 
         if (d.v.act == conf::action::quarantine) {
             d.quarantine = true;

@@ -87,6 +87,10 @@ struct decision {
     verdict::verdict v;
     std::vector<header_removal> remove;
     std::vector<std::pair<std::string, std::string>> add;   // name, value
+    // Removed after the additions: the route marker, added so that Postfix's
+    // milter_header_checks sees it and sets FILTER, then removed so that the
+    // queue file (every copy, every DSN quoting the headers) never carries it.
+    std::vector<header_removal> remove_after;
     bool quarantine = false;
     std::string quarantine_reason;
     std::string log_line;       // key=value, queue id first, never a value
