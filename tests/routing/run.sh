@@ -161,9 +161,11 @@ edge_instance() {
         "virtual_gid_maps = static:$(id -g postfix)" "virtual_minimum_uid = 1" \
         "relayhost = [127.0.0.1]:$RELAY_TLS" "delay_warning_time = 2s" \
         "sender_dependent_relayhost_maps = texthash:$_e/sender_relay" \
+        "virtual_alias_maps = texthash:$_e/virtual_alias" \
         "smtpd_relay_restrictions = permit_mynetworks, reject" \
         "milter_header_checks = regexp:$_e/piiguard_header_checks"
     printf 'special@sender2.test\t[127.0.0.1]:%s\n' "$SDR_TLS" >"$_e/sender_relay"
+    printf 'fwd@%s.test\tann2@partner.test\nfwdplain@%s.test\told6@legacy.test\n' "$1" "$1" >"$_e/virtual_alias"
     cat >"$_e/transport" <<EOF2
 partner.test	smtp:[127.0.0.1]:$MX_TLS
 legacy.test	smtp:[127.0.0.1]:$MX_PLAIN
@@ -263,9 +265,28 @@ r_local() {
     send r1 "$P_EDGE" tls1.3 a@sender.test bob@edge.test pii
     accepted || return 1
     pf_wait 20 one_copy edge r1@piiguard.test bob@edge.test || { fail "not delivered to the local mailbox"; return 1; }
-    pf_log_has "postfix-edge/virtual\[[0-9]+\]: $PF_QID: to=<bob@edge\.test>, relay=virtual,.* status=sent" || { fail "no virtual delivery line"; return 1; }
-    proof "postfix-edge/virtual\[[0-9]+\]: $PF_QID: to=<bob@edge\.test>"
+    # split first (a local address may be an alias), then the copy's local delivery
+    _cq=$(copy_of "$PF_QID" bob@edge.test)
+    [ -n "$_cq" ] || { fail "no split copy for the local recipient"; return 1; }
+    pf_log_has "postfix-edge/virtual\[[0-9]+\]: $_cq: to=<bob@edge\.test>, relay=virtual,.* status=sent" || { fail "no virtual delivery line"; return 1; }
+    proof "postfix-edge/piiguard-split/smtp\[[0-9]+\]: $PF_QID: to=<bob@edge\.test>"
+    proof "postfix-edge/virtual\[[0-9]+\]: $_cq: to=<bob@edge\.test>"
     [ "$(pf_header_count "$(file_to edge r1@piiguard.test bob@edge.test)" X-PIIGuard-Route)" -eq 0 ] || { fail "route marker on a local delivery"; return 1; }
+}
+
+# 1c. a local address that virtual_alias_maps rewrites to a remote one (after
+#     the milter saw it as local): routed by its final address
+r_alias() {
+    send r1c "$P_EDGE" tls1.3 a@sender.test "fwd@edge.test,fwdplain@edge.test" pii
+    accepted || return 1
+    pf_wait 20 one_copy mx r1c@piiguard.test ann2@partner.test || { fail "the alias's copy did not reach ann2@partner.test"; return 1; }
+    via_tls edge ann2@partner\\.test "$MX_TLS" || return 1
+    _re="postfix-edge/piiguard-tls1[23]/smtp\[[0-9]+\]: [0-9A-F]+: to=<old6@legacy\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$MX_PLAIN,.* dsn=4\.7\.4, status=deferred"
+    pf_wait 20 pf_log_has "$_re" || { fail "the alias to legacy.test was not deferred for TLS: $(pf_log_lines "to=<old6@legacy" | tail -n 1 | cut -c1-200)"; return 1; }
+    never_clear old6@legacy\\.test "$MX_PLAIN" || return 1
+    proof "postfix-edge/piiguard-split/smtp\[[0-9]+\]: $PF_QID: to=<ann2@partner\.test>, orig_to=<fwd@edge\.test>"
+    proof "postfix-edge/piiguard-tls1[23]/smtp\[[0-9]+\]: $(copy_of "$PF_QID" ann2@partner.test): to=<ann2@partner\.test>.*status=sent"
+    proof "$_re"
 }
 
 # 1b. an internal transport declared by the admin keeps its route (no TLS demanded)
@@ -273,8 +294,9 @@ r_internal() {
     send r1b "$P_EDGE" tls1.3 a@sender.test ops@internal.test pii
     accepted || return 1
     pf_wait 20 one_copy mx r1b@piiguard.test ops@internal.test || { fail "not delivered through the internal transport"; return 1; }
-    pf_log_has "postfix-edge/internal/smtp\[[0-9]+\]: $PF_QID: to=<ops@internal\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$MX_PLAIN,.* status=sent" || { fail "not sent by the internal transport"; return 1; }
-    proof "postfix-edge/internal/smtp\[[0-9]+\]: $PF_QID: to=<ops@internal\.test>"
+    _cq=$(copy_of "$PF_QID" ops@internal.test)
+    pf_log_has "postfix-edge/internal/smtp\[[0-9]+\]: $_cq: to=<ops@internal\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$MX_PLAIN,.* status=sent" || { fail "not sent by the internal transport"; return 1; }
+    proof "postfix-edge/internal/smtp\[[0-9]+\]: $_cq: to=<ops@internal\.test>"
 }
 
 # 2a. transport_maps next hop kept, mandatory TLS, no marker delivered
@@ -499,6 +521,7 @@ r_values() {
 }
 
 scenario "1a local mailbox (virtual): PII delivered there, untouched" r_local
+scenario "1c virtual alias of a local address to remote ones: routed by final address" r_alias
 scenario "1b admin's internal transport: route kept, no TLS demanded" r_internal
 scenario "2a transport_maps next hop kept, mandatory TLS, marker removed" r_transport
 scenario "2b relayhost kept, mandatory TLS" r_relayhost

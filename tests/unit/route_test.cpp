@@ -45,14 +45,28 @@ std::string filter_of(const std::string &table, const std::string &line) {
 }  // namespace
 
 TEST_SUITE("route") {
-TEST_CASE("recipients that stay on the host get no route") {
-    route::plan p = route::decide({r("bob@edge.test", "virtual", "edge.test"), r("ann@edge.test", "local", "edge.test"),
-                                   r("cy@edge.test", "lmtp", "[127.0.0.1]:24"), r("dee@edge.test", "mailstore", "[10.1.1.1]")},
-                                  "piiguard-tls12", opts());
-    CHECK(p.k == kind::none);
-    CHECK(p.value.empty());
+TEST_CASE("recipients that stay on the host: split first (aliases), then no route") {
+    const std::vector<route::recipient> local = {r("bob@edge.test", "virtual", "edge.test"),
+                                                 r("ann@edge.test", "local", "edge.test"),
+                                                 r("cy@edge.test", "lmtp", "[127.0.0.1]:24"),
+                                                 r("dee@edge.test", "mailstore", "[10.1.1.1]")};
+    // first pass: a local address may be a virtual alias rewritten after the milter
+    route::plan p = route::decide(local, "piiguard-tls12", opts());
+    CHECK(p.k == kind::split);
     CHECK(p.staying == 4);
     CHECK(p.leaving == 0);
+    CHECK(route::decide({local[0]}, "piiguard-tls12", opts()).k == kind::split);
+    // reinjection pass: final addresses, delivered as Postfix would
+    route::options again = opts();
+    again.reinjected = true;
+    p = route::decide(local, "piiguard-tls12", again);
+    CHECK(p.k == kind::none);
+    CHECK(p.value.empty());
+    CHECK(route::decide({local[0]}, "piiguard-tls12", again).k == kind::none);
+    // a site without aliases that leave: no split
+    route::options no_aliases = opts();
+    no_aliases.split_local = false;
+    CHECK(route::decide(local, "piiguard-tls12", no_aliases).k == kind::none);
 }
 
 TEST_CASE("one next hop keeps the next hop Postfix chose") {
@@ -118,8 +132,8 @@ TEST_CASE("an after-queue content filter gets leaving PII mail first") {
     route::plan p = route::decide({r("x@partner.test", "smtp", "[mx.partner.test]")}, "piiguard-tls12", o);
     CHECK(p.k == kind::filter);
     CHECK(p.value == "scan:[127.0.0.1]:10024");
-    // local only: no marker, Postfix's own content_filter applies as usual
-    CHECK(route::decide({r("bob@edge.test", "virtual", "edge.test")}, "piiguard-tls12", o).k == kind::none);
+    // local only too: filtered on every service, routed by the final address after it
+    CHECK(route::decide({r("bob@edge.test", "virtual", "edge.test")}, "piiguard-tls12", o).k == kind::filter);
     // on the reinjection pass the route is decided
     o.reinjected = true;
     p = route::decide({r("x@partner.test", "smtp", "[mx.partner.test]")}, "piiguard-tls12", o);

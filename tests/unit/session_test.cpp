@@ -379,13 +379,19 @@ TEST_CASE("each recipient set gets the route that is right for all of it") {
     open(c, tls13());
     const route::recipient local{"hr@acme.example", "virtual", "acme.example"};
     const route::recipient relay{"ann@partner.example", "smtp", "[relay.internal]:2525"};
-    SUBCASE("local mailbox only: no marker, delivered as Postfix would") {
+    SUBCASE("local mailbox only: split (it may be an alias), then delivered as Postfix would") {
         session::decision d = send(c, headers(), pii_body, 0, "Q1", {local});
         CHECK(d.v.act == action::accept);
-        CHECK_FALSE(added(d, "X-PIIGuard-Route"));
-        CHECK(d.route == route::kind::none);
-        CHECK(d.remove_after.empty());
-        CHECK(d.log_line.find(" route=none") != std::string::npos);
+        CHECK(d.route == route::kind::split);
+        CHECK(d.log_line.find(" route=split") != std::string::npos);
+        session::connection again(p.snapshot());
+        open(again, no_tls(), "piiguard-reinject");
+        session::decision d2 = send(again, headers(), pii_body, 0, "Q1b", {local});
+        CHECK(d2.v.act == action::accept);
+        CHECK_FALSE(added(d2, "X-PIIGuard-Route"));
+        CHECK(d2.route == route::kind::none);
+        CHECK(d2.remove_after.empty());
+        CHECK(d2.log_line.find(" route=none") != std::string::npos);
     }
     SUBCASE("transport_maps next hop kept") {
         session::decision d = send(c, headers(), pii_body, 0, "Q2", {relay});

@@ -340,6 +340,11 @@ const param_row rows[] = {
      "TRANSPORT:NEXTHOP for PII mail whose recipients take different paths: one copy per recipient back into the "
      "reinjection listener",
      SET(set_route(r, n, p, c.split_route, false)), nullptr},
+    {"routing.split_local", "bool", "true", 0, 0, "",
+     "split PII mail with recipients on this host on its first pass, so that each copy is routed by its final "
+     "address (virtual_alias_maps may rewrite a local address to a remote one after the milter has seen it); "
+     "false only when no local address is an alias that leaves the host",
+     SET((c.split_local = r.boolean(n, p.name))), nullptr},
     {"routing.content_filter", "string", "empty", 0, 0, "",
      "the after-queue content filter (as in main.cf content_filter, e.g. \"scan:[127.0.0.1]:10024\"): leaving PII "
      "mail goes through it first and is routed when it comes back; \"\" = none",

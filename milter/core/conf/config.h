@@ -130,6 +130,7 @@ struct config {
     std::vector<std::string> internal_transports;     // besides local, virtual, lmtp, discard, retry
     std::string reinject_service = "piiguard-reinject";   // {daemon_name} of the reinjection listener
     std::string split_route = "piiguard-split:[127.0.0.1]:10025";
+    bool split_local = true;                          // PII to local addresses: split, routed by final address
     std::string content_filter;                       // after-queue filter ("" = none)
     std::string header_checks = "/etc/postfix/piiguard_header_checks";   // checked by -n and at start
 

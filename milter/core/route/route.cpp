@@ -78,13 +78,14 @@ plan decide(const std::vector<recipient> &rcpts, std::string_view transport, con
         if (!host) host = &r.host;
         else if (*host != r.host) several_hosts = true;
     }
-    if (p.leaving == 0) return p;   // kind::none
     if (!o.content_filter.empty() && !o.reinjected) {
         if (!valid_route(o.content_filter)) return unroutable("content_filter is not transport:nexthop");
         p.k = kind::filter;
         p.value = o.content_filter;
         return p;
     }
+    // Addresses are final on the reinjection pass (no address mapping there).
+    if (p.leaving == 0 && (o.reinjected || !o.split_local)) return p;   // kind::none
     if (!unknown && !several_hosts && p.staying == 0) {
         std::string v = std::string(transport) + ":" + *host;
         if (!valid_route(v)) return unroutable("next hop cannot be carried by a FILTER action");

@@ -26,13 +26,18 @@
 //            and retry always count as staying, and so does every transport
 //            named in [routing] internal_transports (the site's own routes).
 //            No marker: Postfix delivers as it always would (content_filter
-//            and all).
+//            and all). On the first pass only with [routing] split_local =
+//            false: a local address may be a virtual alias that cleanup(8)
+//            rewrites to a remote one AFTER the milter has seen it (verified
+//            with Postfix 3.7: {rcpt_mailer} is "local" for an alias in
+//            mydestination), so by default PII mail with local recipients
+//            is split and each copy routed by its final address.
 //   filter   an after-queue content filter is configured ([routing]
 //            content_filter, the amavis pattern) and this is not the
-//            reinjection pass: the marker is the content filter itself, so
-//            that PII mail is filtered on every service; the route is
-//            decided when the filter reinjects it through the
-//            piiguard-reinject listener.
+//            reinjection pass: the marker is the content filter itself, for
+//            every PII message, so that it is filtered on every service and
+//            routed when the filter reinjects it (addresses rewritten by
+//            then) through the piiguard-reinject listener.
 //   direct   every recipient leaves through the same next hop: the marker
 //            is "TRANSPORT:NEXTHOP", the profile's mandatory-TLS transport
 //            with the next hop Postfix chose. FILTER keeps it.
@@ -75,6 +80,7 @@ struct options {
     std::string split_route;                        // "piiguard-split:[127.0.0.1]:10025"
     std::string content_filter;                     // "" or "scan:[127.0.0.1]:10024"
     bool reinjected = false;                        // this pass is on the reinjection listener
+    bool split_local = true;                        // first pass: local recipients may be aliases
 };
 
 enum class kind { none, direct, split, filter, unroutable };

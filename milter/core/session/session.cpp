@@ -260,7 +260,8 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
 
         route::plan route;
         if (d.v.pii && !refused && !d.v.outbound.empty()) {
-            route::options o{c.internal_transports, c.split_route, c.content_filter, facts.reinjected};
+            route::options o{c.internal_transports, c.split_route, c.content_filter, facts.reinjected,
+                             c.split_local};
             route = route::decide(m.rcpts, d.v.outbound, o);
             if (route.k == route::kind::unroutable) {
                 verdict::cannot_route(d.v, c, route.why);
