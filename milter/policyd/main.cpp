@@ -1,12 +1,15 @@
 // main - piiguard-policyd: Postfix policy delegation for partner TLS floors and pins
 //
-// Usage: piiguard-policyd [-c FILE] [-p SOCKET] [-f] [-n] [-s]
+// Usage: piiguard-policyd [-c FILE] [-p SOCKET] [-f] [-n] [-s] [-m policy|tlspolicy]
 //   -c FILE    configuration file (default /etc/piiguard/piiguard.toml)
 //   -p SOCKET  listen here instead of [policyd] socket (unix:/path, inet:PORT@HOST)
 //   -f         foreground, log to stderr
 //   -n         check the configuration (config, rules, profiles, key) and exit
 //   -s         spawn(8) mode: serve one connection on stdin/stdout, exit at EOF
 //              (also chosen without -s when there is no -p and stdin is a socket or pipe)
+//   -m ROLE    policy (default): policy delegation at RCPT time, on [policyd] socket;
+//              tlspolicy: the socketmap TLS policy of the piiguard transports, on
+//              [policyd] tls_policy_socket (policyd/tlsmap.h)
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +24,7 @@
 #include "conf/snapshot.h"
 #include "policyd/log.h"
 #include "policyd/server.h"
+#include "policyd/tlsmap.h"
 #include "util/printable.h"
 
 using namespace piiguard;
@@ -36,12 +40,13 @@ struct options {
     bool foreground = false;
     bool check = false;
     bool spawn = false;
+    bool tlspolicy = false;   // -m tlspolicy
 };
 
 // usage - the synopsis on stderr, exit status 2
 int usage()
 {
-    std::fprintf(stderr, "usage: %s [-c FILE] [-p SOCKET] [-f] [-n] [-s]\n", progname);
+    std::fprintf(stderr, "usage: %s [-c FILE] [-p SOCKET] [-f] [-n] [-s] [-m policy|tlspolicy]\n", progname);
     return 2;
 }
 
@@ -110,13 +115,17 @@ int check_config(const std::string &path)
 bool parse_options(int argc, char **argv, options &o)
 {
     int ch;
-    while ((ch = ::getopt(argc, argv, "c:p:fnsh")) != -1) {
+    while ((ch = ::getopt(argc, argv, "c:p:fnsm:h")) != -1) {
         switch (ch) {
         case 'c': o.config = optarg; break;
         case 'p': o.socket = optarg; break;
         case 'f': o.foreground = true; break;
         case 'n': o.check = true; break;
         case 's': o.spawn = true; break;
+        case 'm':
+            if (std::strcmp(optarg, "tlspolicy") == 0) o.tlspolicy = true;
+            else if (std::strcmp(optarg, "policy") != 0) return false;
+            break;
         default: return false;
         }
     }
@@ -136,6 +145,10 @@ int run_spawn(const options &o, std::shared_ptr<const conf::snapshot> snap, poli
     }
     if (!drop_privileges(snap->cfg->policyd_user, "", lg))
         return 1;
+    if (o.tlspolicy) {
+        policyd::tlsmap srv(o.config, std::move(snap), lg);
+        return srv.serve_stream(0, 1);
+    }
     policyd::server srv(o.config, std::move(snap), lg);
     return srv.serve_stream(0, 1);
 }
@@ -143,7 +156,7 @@ int run_spawn(const options &o, std::shared_ptr<const conf::snapshot> snap, poli
 // run_standalone - listen, drop privileges, serve until SIGTERM
 int run_standalone(const options &o, std::shared_ptr<const conf::snapshot> snap, policyd::log &lg)
 {
-    std::string spec = o.socket.empty() ? snap->cfg->policyd_socket : o.socket;
+    std::string spec = !o.socket.empty() ? o.socket : o.tlspolicy ? snap->cfg->tls_policy_socket : snap->cfg->policyd_socket;
     bool is_inet = false;
     std::string unix_path;
     int fd;
@@ -162,7 +175,10 @@ int run_standalone(const options &o, std::shared_ptr<const conf::snapshot> snap,
                          std::to_string(snap->generation) + ", " + std::to_string(snap->cfg->partners.size()) +
                          " partners)");
     int rc;
-    {
+    if (o.tlspolicy) {
+        policyd::tlsmap srv(o.config, std::move(snap), lg);
+        rc = srv.run(fd);
+    } else {
         policyd::server srv(o.config, std::move(snap), lg);
         rc = srv.run(fd, is_inet);
     }

@@ -285,17 +285,20 @@ pf_snippet_lines() {
     grep -Ev '^[[:space:]]*(#|$)' "$1"
 }
 
-# pf_edge_from_contrib NAME SOCKET [REINJECT_PORT] - add contrib/postfix/*:
+# pf_edge_from_contrib NAME SOCKET [REINJECT_PORT [CONFIG]] - add contrib/postfix/*:
 # main.cf.snippet, master.cf.snippet and reinject.master.cf.snippet verbatim
 # but for paths and ports: /etc/postfix/ becomes the instance's etc/, the
-# milter socket unix:/run/piiguard/milter.sock becomes unix:SOCKET, and the
+# milter socket unix:/run/piiguard/milter.sock becomes unix:SOCKET, the
 # reinjection listener's 127.0.0.1:10025 becomes 127.0.0.1:REINJECT_PORT
-# (without one, the reinjection listener is left out). The header checks
-# tables are copied verbatim into the instance.
+# (without one, the reinjection listener is left out), the programs are the
+# checkout's and /etc/piiguard/piiguard.toml is CONFIG (default: the
+# bundled contrib/piiguard.toml). The header checks tables are copied
+# verbatim into the instance.
 pf_edge_from_contrib() {
     _d=$PF_T/$1
     _src=$PF_ROOT/contrib/postfix
     _sed="s|/etc/postfix/|$_d/etc/|g; s|unix:/run/piiguard/milter.sock|unix:$2|g; s|127\.0\.0\.1:10025 |127.0.0.1:${3:-10025} |"
+    _sed="$_sed; s|/usr/local/sbin/piiguard-|$PF_ROOT/piiguard-|g; s|/etc/piiguard/piiguard.toml|${4:-$PF_ROOT/contrib/piiguard.toml}|g"
     {
         echo
         echo "# ---- contrib/postfix/main.cf.snippet (verbatim but paths) ----"

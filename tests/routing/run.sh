@@ -149,7 +149,7 @@ EOF2
 # edge_instance NAME MILTER_SOCKET REINJECT_PORT SMTPD_PORT - contrib verbatim but paths/ports
 edge_instance() {
     pf_instance "$1"
-    pf_edge_from_contrib "$1" "$2" "$3"
+    pf_edge_from_contrib "$1" "$2" "$3" "$PF_T/$1.toml"
     _e=$PF_T/$1/etc
     mkdir -p "$PF_T/$1/vmail"
     chown postfix "$PF_T/$1/vmail"

@@ -222,6 +222,23 @@ void set_route(reader &r, const toml::node &n, const param_row &p, std::string &
     out = s;
 }
 
+// nexthop - a Postfix next hop: [host], [host]:port, host or host:port
+std::string nexthop(reader &r, const toml::node &n, std::string_view key) {
+    std::string s = r.str(n, key);
+    if (s.empty() || s.size() > 300 || !route::valid_route("x:" + s))
+        r.fail(n, key, "'" + s + "' is not a next hop (\"[mx.example.org]\", \"[192.0.2.1]:25\", \"example.org\")");
+    return s;
+}
+
+// cert_names - host names or .domain patterns for "secure match="
+std::vector<std::string> cert_names(reader &r, const toml::node &n, std::string_view key) {
+    const toml::array *arr = n.as_array();
+    if (!arr) r.fail(n, key, "must be an array of certificate names");
+    std::vector<std::string> out;
+    for (const toml::node &e : *arr) out.push_back(domain(r, e, key));
+    return out;
+}
+
 // cidr_list - an array of address blocks
 std::vector<cidr> cidr_list(reader &r, const toml::node &n, std::string_view key) {
     const toml::array *arr = n.as_array();
@@ -375,6 +392,14 @@ const param_row rows[] = {
      SET((c.policyd_max_request_bytes = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
     {"policyd.max_connections", "int", "256", 1, 65536, "", "concurrent policy connections",
      SET((c.policyd_max_connections = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.tls_policy_socket", "socket", "inet:10041@127.0.0.1", 0, 0, "",
+     "listen socket of piiguard-policyd -m tlspolicy, the socketmap TLS policy of the piiguard transports "
+     "(inet: chrooted smtp(8) cannot reach a unix socket outside the chroot)",
+     SET(set_socket(r, n, p, c.tls_policy_socket)), nullptr},
+    {"policyd.site_tls_policy", "path", "empty", 0, 0, "",
+     "the site's own smtp_tls_policy_maps table (source format: KEY LEVEL [attributes]); its entries stronger "
+     "than the piiguard transport hold for PII mail too; \"\" = none",
+     SET((c.site_tls_policy = r.path(n, p.name, true))), nullptr},
     {"policyd.partner", "array", "none", 0, 0, "",
      "[[policyd.partner]] a partner held to a profile, by domain or client block, optionally pinned", set_items,
      nullptr},
@@ -391,6 +416,14 @@ const param_row rows[] = {
     {"policyd.partner.action", "action", "failure_action", 0, 0, "reject|tempfail",
      "reply when this partner fails, instead of policyd.failure_action",
      nullptr, ITEM((it.peer->on_failure = r.act(n, p.name, p.choices)))},
+    {"policyd.partner.nexthop", "string", "none", 0, 0, "",
+     "outbound: the Postfix next hop of this partner as smtp(8) looks it up (\"[mx.partner.example]\", "
+     "\"[192.0.2.1]:25\"), when it is not the partner's domain",
+     nullptr, ITEM((it.peer->nexthop = nexthop(r, n, p.name)))},
+    {"policyd.partner.match", "list", "[]", 0, 0, "",
+     "outbound: certificate names the partner's servers must present (\"secure match=\"; a leading dot "
+     "matches subdomains), for partners without pins",
+     nullptr, ITEM((it.peer->match = cert_names(r, n, p.name)))},
 
     {"limits.header_line_bytes", "int", "65536", 998, 16777216, "", "longest unfolded header line scanned whole",
      set_limit<&util::limits::header_line_bytes>, nullptr},

@@ -87,6 +87,8 @@ struct partner {
     std::string profile;
     std::vector<std::string> pins;   // SHA-256 fingerprints (cert or public key), colon hex
     action on_failure = action::reject;   // reject (5.7.x) or tempfail (4.7.x)
+    std::string nexthop;       // outbound: the Postfix next hop ("[mx.hospital.example]:25") this entry covers
+    std::vector<std::string> match;   // outbound: certificate names for "secure match=" (no pins)
 };
 
 struct config {
@@ -145,6 +147,8 @@ struct config {
     std::string policyd_malformed_action = "DEFER_IF_PERMIT";
     int policyd_max_request_bytes = 16384;
     int policyd_max_connections = 256;
+    std::string tls_policy_socket = "inet:10041@127.0.0.1";   // socketmap TLS policy (-m tlspolicy)
+    std::string site_tls_policy;                 // the site's smtp_tls_policy_maps source table ("" = none)
     std::vector<partner> partners;               // [[policyd.partner]]
 
     // [limits]

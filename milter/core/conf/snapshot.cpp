@@ -178,6 +178,9 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
         s->rules = detect::ruleset::compile(detect::load_rules_dir(s->cfg->rules_dir));
         s->profile_defs = tls::load_profiles_file(s->cfg->profiles_file);
         s->profiles = compile_profiles(s->profile_defs);
+        if (!s->cfg->site_tls_policy.empty())
+            s->site_policy = std::make_shared<const outbound::site_policy>(
+                outbound::load_site_policy(s->cfg->site_tls_policy));
     } catch (const snapshot_error &) {
         throw;
     } catch (const std::exception &e) {
@@ -203,6 +206,8 @@ std::vector<std::string> check_snapshot(const std::string &config_path, key_use 
             compile_profiles(set);
         }))
         check_names(*cfg, set, problems);
+    if (!cfg->site_tls_policy.empty())
+        attempt(problems, [&] { outbound::load_site_policy(cfg->site_tls_policy); });
     std::vector<std::string> notes;
     if (use == key_use::trace_and_audit || !cfg->audit_log.empty())
         attempt(problems, [&] { load_key(*cfg, false, notes); });

@@ -30,6 +30,7 @@
 
 #include "conf/config.h"
 #include "detect/ruleset.h"
+#include "outbound/site_policy.h"
 #include "tls/profile.h"
 #include "util/printable.h"
 
@@ -46,6 +47,7 @@ struct snapshot {
     tls::profile_set profile_defs;
     std::map<std::string, std::shared_ptr<const tls::compiled_profile>, std::less<>> profiles;
     std::string trace_key;           // raw key bytes ("" if no key file configured)
+    std::shared_ptr<const outbound::site_policy> site_policy;   // [policyd] site_tls_policy, or null
     long generation = 0;             // increases with each successful load in a process
     std::vector<std::string> notes;  // things the daemon should log once (e.g. "created trace key ...")
 

@@ -19,7 +19,7 @@ constexpr std::string_view top_keys[] = {"profile", "outbound"};
 constexpr std::string_view profile_keys[] = {"description",  "source",   "min_version",
                                              "ciphers",      "ciphersuites", "min_bits",
                                              "forward_secrecy", "outbound"};
-constexpr std::string_view outbound_keys[] = {"transport", "min_version", "description"};
+constexpr std::string_view outbound_keys[] = {"transport", "min_version", "description", "auth"};
 
 // Every TLS 1.3 suite OpenSSL 3 knows (RFC 8446 names, as Postfix reports them).
 constexpr const char *all_tls13_suites =
@@ -219,6 +219,11 @@ outbound_level read_outbound(const std::string &file, const std::string &name, c
         rd.fail(t.get("transport"), "'transport' must be a master.cf service name");
     o.min_version = rd.version_at("min_version", tls_version::tls1_2);
     o.description = rd.string_at("description", false);
+    if (t.contains("auth")) {
+        o.auth = rd.string_at("auth", true);
+        if (o.auth != "encrypt" && o.auth != "verify" && o.auth != "dane-or-sts")
+            rd.fail(t.get("auth"), "'auth' must be encrypt, verify or dane-or-sts (not '" + o.auth + "')");
+    }
     return o;
 }
 

@@ -64,6 +64,10 @@ struct outbound_level {
     std::string transport;   // Postfix transport (master.cf service) with mandatory TLS
     tls_version min_version = tls_version::tls1_2;
     std::string description;
+    // The server authentication PII mail needs on the way out (piiguard-policyd's
+    // socketmap answer, outbound/tls_answer.h): encrypt (any certificate), verify
+    // (CA and name), dane-or-sts (DANE, MTA-STS or a pinned partner, else deferred).
+    std::string auth = "encrypt";
 };
 
 struct profile {
