@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "conf/config.h"
 #include "evidence/audit_log.h"
+#include "evidence/key_file.h"
 #include "evidence/maillog.h"
 #include "tls/profile.h"
 #include "tls/tls_facts.h"
@@ -587,14 +588,8 @@ int report_main(int argc, char **argv) {
     return std::fflush(stdout) == 0 ? 0 : 2;
 }
 
-// read_key - the key file's bytes (hex decoded)
-std::string read_key(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return evidence::decode_key_text(ss.str());
-}
+// read_key - the key file's bytes, read as the daemons read it (evidence/key_file.h)
+std::string read_key(const std::string &path) { return evidence::load_key_file(path); }
 
 // verify_main - piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...
 int verify_main(int argc, char **argv) {

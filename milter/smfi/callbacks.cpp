@@ -141,7 +141,7 @@ sfsistat xxfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsign
         return SMFIS_REJECT;
     }
     *pf0 = f0 & (need | SMFIF_QUARANTINE);
-    *pf1 = f1 & (SMFIP_NR_HDR | SMFIP_NORCPT | SMFIP_NOUNKNOWN | SMFIP_NODATA);
+    *pf1 = f1 & (SMFIP_NR_HDR | SMFIP_NOUNKNOWN | SMFIP_NODATA);
     *pf2 = *pf3 = 0;
     try {
         auto st = std::make_unique<conn_state>();
@@ -186,6 +186,14 @@ sfsistat xxfi_envfrom(SMFICTX *ctx, char **) {
         std::string user = read_macro(getter(ctx), phase::envfrom, field::auth_authen);
         if (!user.empty()) c.auth(user);
         c.begin_message();
+        return SMFIS_CONTINUE;
+    });
+}
+
+// xxfi_envrcpt - RCPT TO: each envelope recipient, bound into the trace (v=2)
+sfsistat xxfi_envrcpt(SMFICTX *ctx, char **argv) {
+    return guarded(ctx, "rcpt", [&](session::connection &c) {
+        if (argv && argv[0]) c.rcpt(argv[0]);
         return SMFIS_CONTINUE;
     });
 }
@@ -288,7 +296,7 @@ struct smfiDesc filter_description() {
     d.xxfi_connect = xxfi_connect;
     d.xxfi_helo = xxfi_helo;
     d.xxfi_envfrom = xxfi_envfrom;
-    d.xxfi_envrcpt = nullptr;
+    d.xxfi_envrcpt = xxfi_envrcpt;
     d.xxfi_header = xxfi_header;
     d.xxfi_eoh = xxfi_eoh;
     d.xxfi_body = xxfi_body;

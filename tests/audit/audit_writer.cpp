@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "evidence/audit_log.h"
+#include "evidence/key_file.h"
 
 namespace ev = piiguard::evidence;
 
@@ -20,11 +21,8 @@ int main(int argc, char **argv) {
         std::fputs("usage: audit_writer FILE KEYFILE THREADS RECORDS TAG\n", stderr);
         return 2;
     }
-    std::ifstream k(argv[2]);
-    std::stringstream ss;
-    ss << k.rdbuf();
     ev::audit_log log;
-    log.open(argv[1], ev::decode_key_text(ss.str()), ev::fsync_policy::interval);
+    log.open(argv[1], ev::load_key_file(argv[2]), ev::fsync_policy::interval);
     int threads = std::atoi(argv[3]), n = std::atoi(argv[4]);
     std::string tag = argv[5];
     std::vector<std::thread> t;

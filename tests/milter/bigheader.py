@@ -50,6 +50,9 @@ def main():
     send(s, b"D", b"M" + b"i\0BIGHDR0001\0")
     send(s, b"M", b"<sender@example.org>\0")
     assert recv(s)[0] == b"c"
+    # An MTA always sends RCPT before the headers (the milter takes the recipients).
+    send(s, b"R", b"<rcpt@example.org>\0")
+    assert recv(s)[0] == b"c"
     for name, value in ((b"From", b"sender@example.org"), (b"Subject", b"big"),
                         (b"X-Long", b"a" * 1000000)):
         send(s, b"L", name + b"\0" + value + b"\0")

@@ -174,9 +174,4 @@ TEST_CASE("many threads append without forking the chain") {
     CHECK(r.records == 400);
 }
 
-TEST_CASE("key files in hex are decoded to bytes") {
-    CHECK(ev::decode_key_text("00ff41\n") == std::string("\0\xff" "A", 3));
-    CHECK(ev::decode_key_text("not hex\n") == "not hex");
-}
-
 }

@@ -163,26 +163,6 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
     return hex(md, n);
 }
 
-// decode_key_text - hex text => bytes; anything else => trimmed text
-std::string decode_key_text(std::string_view text) {
-    while (!text.empty() && std::strchr(" \t\r\n", text.back())) text.remove_suffix(1);
-    while (!text.empty() && std::strchr(" \t\r\n", text.front())) text.remove_prefix(1);
-    auto val = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    if (text.empty() || text.size() % 2) return std::string(text);
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        int h = val(text[i]), l = val(text[i + 1]);
-        if (h < 0 || l < 0) return std::string(text);
-        out += static_cast<char>(h * 16 + l);
-    }
-    return out;
-}
-
 // from_decision - one milter decision as an audit record
 audit_record from_decision(std::string_view queue_id, const verdict::verdict &v,
                            const verdict::message_facts &m, std::string_view message_id, std::time_t when) {

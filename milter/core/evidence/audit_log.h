@@ -103,8 +103,6 @@ std::string record_body(const audit_record &r, std::uint64_t seq);
 // sha256_hex, hmac_sha256_hex - lower-case hex digests (OpenSSL)
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
-// decode_key_text - the contents of a key file: hex => bytes, else the trimmed text
-std::string decode_key_text(std::string_view text);
 
 class audit_log {
 public:

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "evidence/log_line.h"
 #include "evidence/trace_header.h"
@@ -18,7 +19,8 @@ namespace piiguard::session {
 
 namespace {
 
-constexpr std::size_t id_value_max = 998;   // Message-ID / Date kept (RFC 5322 line length)
+constexpr std::size_t id_value_max = 998;
+constexpr std::size_t recipients_max = 100000;   // Message-ID / Date kept (RFC 5322 line length)
 const char *const tls_required_name = "TLS-Required";
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -76,6 +78,11 @@ struct connection::message {
     std::vector<header_removal> tls_required;   // removed from PII mail
     std::string message_id, date;
     bool have_message_id = false, have_date = false;
+    // What the v=2 trace binds: the body (hashed as it streams), From, recipients.
+    std::unique_ptr<evidence::body_hash> body_hash;
+    std::string from;
+    bool have_from = false;
+    std::vector<std::string> recipients;
 
     // begin - pin the snapshot, forget the previous message
     void begin(std::shared_ptr<const conf::snapshot> s) {
@@ -88,6 +95,10 @@ struct connection::message {
         message_id.clear();
         date.clear();
         have_message_id = have_date = false;
+        body_hash = std::make_unique<evidence::body_hash>();
+        from.clear();
+        have_from = false;
+        recipients.clear();
         if (!snap || !snap->cfg || !snap->rules) {
             failed = true;
             return;
@@ -164,6 +175,9 @@ void connection::header(std::string_view name, std::string_view value) {
         } else if (!m.have_date && iequals(name, "Date")) {
             m.have_date = true;
             m.date.assign(value.substr(0, id_value_max));
+        } else if (!m.have_from && iequals(name, "From")) {
+            m.have_from = true;
+            m.from.assign(value.substr(0, id_value_max));
         }
         m.scan->feed(header_line(name, value));
     } catch (...) {
@@ -189,7 +203,22 @@ void connection::body(std::string_view chunk) {
         if (!msg_ || !msg_->active) begin_message();
         if (!msg_->eoh) end_of_headers();
         if (msg_->failed) return;
+        msg_->body_hash->update(chunk);
         msg_->scan->feed(chunk);
+    } catch (...) {
+        if (msg_) msg_->failed = true;
+    }
+}
+
+// rcpt - one envelope recipient (RCPT TO), bound into the trace
+void connection::rcpt(std::string_view addr) {
+    try {
+        if (!msg_ || !msg_->active) begin_message();
+        message &m = *msg_;
+        if (m.failed) return;
+        // Bounded: Postfix allows at most smtpd_recipient_limit (1000) per message.
+        if (m.recipients.size() >= recipients_max) throw std::length_error("too many recipients");
+        m.recipients.emplace_back(addr.substr(0, id_value_max));
     } catch (...) {
         if (msg_) msg_->failed = true;
     }
@@ -242,6 +271,10 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             f.verdict = conf::action_name(d.v.act);
             f.outbound = refused ? std::string() : d.v.outbound;
             f.key_id = c.trace_key_id;
+            f.version = 2;
+            f.body_hash = m.body_hash->finish();
+            f.from = m.from;
+            f.recipients = m.recipients;
             d.add.emplace_back(c.trace_header, evidence::sign_trace(f, m.message_id, m.date, snap->trace_key));
         }
         if (d.v.pii && !refused && !d.v.outbound.empty()) d.add.emplace_back(c.route_header, d.v.outbound);

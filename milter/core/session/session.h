@@ -9,6 +9,7 @@
 //   c.helo(tls_facts);                         // again after STARTTLS
 //   c.auth(user);                              // SASL login, if any
 //   c.begin_message();                         // MAIL FROM
+//   c.rcpt(addr); ...                          // each RCPT TO (bound into the trace)
 //   c.header(name, value); ...                 // each header as received
 //   c.end_of_headers();
 //   c.body(chunk); ...
@@ -48,6 +49,7 @@
 
 #include "conf/snapshot.h"
 #include "evidence/audit_log.h"
+#include "evidence/body_hash.h"
 #include "detect/ruleset.h"
 #include "scan/message_scan.h"
 #include "tls/tls_facts.h"
@@ -88,6 +90,7 @@ public:
     void helo(const tls::tls_facts &f);
     void auth(std::string_view user);
     void begin_message();
+    void rcpt(std::string_view addr);   // each envelope recipient (bound into the v=2 trace)
     void header(std::string_view name, std::string_view value);
     void end_of_headers();
     void body(std::string_view chunk);
