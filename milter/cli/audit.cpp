@@ -504,7 +504,7 @@ floor_table load_floors(const report_args &a) {
 void report_usage(FILE *f) {
     std::fputs("usage: piiguard audit report [--format json|csv|html] [--audit-log FILE]... [--redact-recipients]\n"
                "                             [--profiles FILE] [--profile-floor PROFILE=VERSION]... LOGFILE...\n"
-               "       piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...\n",
+               "       piiguard audit verify [--key FILE | -c CONFIG] [--checkpoints MAILLOG]... AUDITFILE...\n",
                f);
 }
 
@@ -594,11 +594,13 @@ std::string read_key(const std::string &path) { return evidence::load_key_file(p
 // verify_main - piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...
 int verify_main(int argc, char **argv) {
     std::string key_file, config;
-    std::vector<std::string> files;
+    std::vector<std::string> files, maillogs;
+    std::uint64_t epoch_records = 0;
     for (int i = 1; i < argc; ++i) {
         std::string s = argv[i];
         if (s == "--key" && i + 1 < argc) key_file = argv[++i];
         else if (s == "-c" && i + 1 < argc) config = argv[++i];
+        else if (s == "--checkpoints" && i + 1 < argc) maillogs.push_back(argv[++i]);
         else if (s.size() > 1 && s[0] == '-') {
             std::fprintf(stderr, "piiguard audit: unknown option '%s'\n", util::printable(s, 80).c_str());
             return 2;
@@ -610,13 +612,37 @@ int verify_main(int argc, char **argv) {
     }
     if (!config.empty()) {
         std::shared_ptr<const conf::config> c = conf::load_config(config);
-        key_file = c->trace_key_file;
-        if (key_file.empty()) throw std::runtime_error(config + ": [trace] key_file is not set");
+        // The audit key: [audit] key_file (the initial key, kept by the auditor), else the trace key.
+        key_file = !c->audit_key_file.empty() ? c->audit_key_file : c->trace_key_file;
+        if (key_file.empty()) throw std::runtime_error(config + ": neither [audit] nor [trace] key_file is set");
+        epoch_records = static_cast<std::uint64_t>(c->audit_epoch_records);
     }
-    evidence::chain_report r = evidence::verify_chain(files, read_key(key_file));
+    std::string key = read_key(key_file);
+    std::vector<evidence::checkpoint> cps;
+    std::size_t forged = 0;
+    for (const std::string &m : maillogs) {
+        std::string err;
+        auto got = evidence::read_checkpoints(m, key, epoch_records, err);
+        if (!err.empty()) throw std::runtime_error(err);
+        for (auto &c : got) {
+            if (!c.valid) ++forged;
+            cps.push_back(std::move(c));
+        }
+    }
+    evidence::verify_options vo;
+    vo.epoch_records = epoch_records;
+    if (!maillogs.empty()) vo.checkpoints = &cps;
+    evidence::chain_report r = evidence::verify_chain(files, key, vo);
+    // A checkpoint whose MAC does not verify is not evidence: say so, never use it.
+    if (forged) std::printf("warning: %zu checkpoint line%s with a bad signature ignored\n", forged, forged == 1 ? "" : "s");
+    for (const std::string &b : r.breaks) std::printf("break: %s\n", util::printable(b, 500).c_str());
     if (r.ok()) {
-        std::printf("ok: %llu records in %zu file%s\n", static_cast<unsigned long long>(r.records), files.size(),
+        std::printf("ok: %llu records in %zu file%s", static_cast<unsigned long long>(r.records), files.size(),
                     files.size() == 1 ? "" : "s");
+        if (!maillogs.empty())
+            std::printf(", %llu checkpoint%s matched", static_cast<unsigned long long>(r.checkpoints),
+                        r.checkpoints == 1 ? "" : "s");
+        std::printf("\n");
         return 0;
     }
     std::printf("%s:%ld: seq %llu: %s: %s\n", util::printable(r.file, 300).c_str(), r.line,

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conf/snapshot.h"
+#include "evidence/audit_writer.h"
 #include "policyd/log.h"
 #include "policyd/server.h"
 #include "util/printable.h"
@@ -202,10 +203,16 @@ int main(int argc, char **argv)
         lg.use_stderr();
     else
         lg.open_syslog(progname, snap->cfg->syslog_facility);
+    // Audit checkpoints and segment breaks go to syslog (the off-host copy of the mail log).
+    evidence::set_audit_logger([&lg](bool error, const std::string &line) { lg.now(error ? LOG_ERR : LOG_INFO, line); });
+    int rc = 1;
     try {
-        return o.spawn ? run_spawn(o, std::move(snap), lg) : run_standalone(o, std::move(snap), lg);
+        rc = o.spawn ? run_spawn(o, std::move(snap), lg) : run_standalone(o, std::move(snap), lg);
+        evidence::checkpoint_configured();   // the head of the audit chain at exit
     } catch (const std::exception &e) {
         lg.now(LOG_ERR, std::string("fatal: ") + e.what());
-        return 1;
+        rc = 1;
     }
+    evidence::set_audit_logger(nullptr);
+    return rc;
 }

@@ -203,8 +203,7 @@ void server::process(connection &c, bool end_of_input)
         // be recorded is not given (fail closed: defer).
         if (!d.log.partner.empty() && snap_->cfg && !snap_->cfg->audit_log.empty()) {
             try {
-                evidence::append_configured(snap_->cfg->audit_log, snap_->trace_key, snap_->cfg->audit_fsync,
-                                            policy::audit_record_of(d, ::time(nullptr)));
+                evidence::append_configured(*snap_->cfg, snap_->trace_key, policy::audit_record_of(d, ::time(nullptr)));
             } catch (const std::exception &e) {
                 log_.line(LOG_ERR, std::string("audit log: ") + util::printable(e.what(), 300));
                 d = policy::decide_internal_error(req_);

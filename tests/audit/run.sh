@@ -70,11 +70,11 @@ w1=$!
 "$WRITER" "$A" "$KEY" 8 60 Q &
 w2=$!
 wait $w1 && wait $w2 || ko "concurrent writers exited non-zero"
-verify_is "two processes x 8 threads: chain verifies" "ok: 960 records in 1 file" "$A"
+verify_is "two processes x 8 threads: chain verifies" "ok: 961 records in 1 file" "$A"
 if awk -F'[:,]' '{ if ($2 != NR) { bad = 1 } } END { exit bad }' "$A"; then
-    ok "seq is continuous 1..960"
+    ok "seq is continuous 1..961"
 else
-    ko "seq is continuous 1..960"
+    ko "seq is continuous 1..961"
 fi
 if ! grep -q '"mac":"[0-9a-f]\{64\}"}$' "$A" || grep -vq '"prev":"[0-9a-f]\{64\}"' "$A"; then
     ko "every record has prev and mac"
@@ -102,11 +102,68 @@ verify_is "truncated last line is found" "$T:10: seq 10: malformed: truncated re
 # Rotation: 5 records, logrotate renames, a new process writes 3 more.
 R=$WORK/rot.jsonl
 "$WRITER" "$R" "$KEY" 1 5 R1 && mv "$R" "$R.1" && "$WRITER" "$R" "$KEY" 1 3 R2
-verify_is "rotated files verify as one chain" "ok: 8 records in 2 files" "$R.1" "$R"
-if head -n 1 "$R" | grep -q '^{"seq":6,'; then ok "the new file continues at seq 6"; else ko "the new file continues at seq 6"; fi
-verify_is "files given out of order are found" "$R.1:1: seq 1: inserted:" "$R" "$R.1"
+verify_is "rotated files verify as one chain" "ok: 9 records in 2 files" "$R.1" "$R"
+if head -n 1 "$R" | grep -q '^{"seq":7,'; then ok "the new file continues at seq 7 (after genesis + 5)"; else ko "the new file continues at seq 7"; fi
+verify_is "files given out of order are found (the chain does not start at its genesis)" "$R:1: seq 7: cut_head:" "$R" "$R.1"
 sed '1s/"client":"127.0.0.1"/"client":"10.6.6.6"/' "$R" >"$WORK/rot2.jsonl"
-verify_is "tampered first record of the second file is found" "$WORK/rot2.jsonl:1: seq 6: edited:" "$R.1" "$WORK/rot2.jsonl"
+verify_is "tampered first record of the second file is found" "$WORK/rot2.jsonl:1: seq 7: edited:" "$R.1" "$WORK/rot2.jsonl"
+# --- finding 1: truncation and rollback, against signed checkpoints from the mail log ----
+C=$WORK/cp.jsonl
+ML=$WORK/mail.log
+"$WRITER" "$C" "$KEY" 1 8 C "$ML"   # genesis + 8 records; checkpoints at seq 2 and 9
+verify_cp() { _n=$1 _e=$2; shift 2; verify_is "$_n" "$_e" --checkpoints "$ML" "$@"; }
+verify_cp "whole log against its checkpoints" "ok: 9 records in 1 file, 2 checkpoints matched" "$C"
+head -n 2 "$C" >"$T"
+verify_cp "head -n 2: cut tail found" "$T:0: seq 2: cut_tail: records 3..9 missing" "$T"
+tail -n 2 "$C" >"$T"
+verify_is "tail -n 2: cut head found (no checkpoints needed)" "$T:1: seq 8: cut_head: records 1..7 missing" "$T"
+: >"$T"
+verify_is "empty file: not 'ok: 0 records'" "$T:0: seq 0: cut_tail: no records" "$T"
+verify_cp "empty file against the checkpoints: cut tail" "$T:0: seq 0: cut_tail: records 1..9 missing" "$T"
+# The issue's live cut: 8 records cut to 6, then a restarted writer adds more (seq 8, 9 again).
+head -n 7 "$C" >"$T"
+"$WRITER" "$T" "$KEY" 1 2 X
+verify_is "rolled-back log alone still chains (why checkpoints are needed)" "ok: 9 records in 1 file" "$T"
+verify_cp "rolled-back log against the checkpoints: rollback at seq 9" "$T:9: seq 9: rollback:" "$T"
+sed 's/seq=9 /seq=10 /' "$ML" >"$WORK/forged.log"
+_got=$("$PG" audit verify --key "$KEY" --checkpoints "$WORK/forged.log" "$C" 2>&1)
+case "$_got" in
+"warning: 1 checkpoint line with a bad signature ignored"*"ok: 9 records"*) ok "a forged checkpoint is reported and not used" ;;
+*) ko "a forged checkpoint is reported and not used" "$_got" ;;
+esac
+
+# --- forward security: with the current epoch's key, older records cannot be rewritten ------
+F=$WORK/fs.jsonl
+"$WRITER" "$F" "$KEY" 1 9 F "$WORK/fs.log" 4   # epochs of 4 records: seq 1..4 ep 0, 5..8 ep 1, 9..10 ep 2
+CUR=$WORK/current.key
+python3 - "$KEY" "$CUR" <<'PY'
+import hmac, hashlib, sys
+k = bytes.fromhex(open(sys.argv[1]).read().strip())
+for _ in range(2):   # epoch 2: two evolutions of the initial key
+    k = hmac.new(k, b"piiguard audit key evolve", hashlib.sha256).digest()
+open(sys.argv[2], "w").write(k.hex())
+PY
+# resign LINE_NO FROM TO - a copy of $F in $T with one record edited and MAC it again with the current epoch's key
+resign() {
+    python3 - "$F" "$CUR" "$1" "$2" "$3" >"$T" <<'PY'
+import hmac, hashlib, sys
+lines = open(sys.argv[1]).read().split("\n")[:-1]
+k = bytes.fromhex(open(sys.argv[2]).read().strip())
+i = int(sys.argv[3]) - 1
+l = lines[i].replace(sys.argv[4], sys.argv[5])
+body = l[:l.rindex(',"mac":"')] + "}"
+lines[i] = body[:-1] + ',"mac":"' + hmac.new(k, body.encode(), hashlib.sha256).hexdigest() + '"}'
+print("\n".join(lines))
+PY
+}
+resign 3 '"verdict":"accept"' '"verdict":"reject"'
+verify_is "record of epoch 0 rewritten with the epoch-2 key: found" "$T:3: seq 3: edited:" "$T"
+resign 3 ',"ep":0,' ',"ep":2,'
+verify_is "same, claiming epoch 2: found (the epoch is bound to seq)" "$T:3: seq 3: edited:" "$T"
+resign 10 '"verdict":"accept"' '"verdict":"reject"'
+if cmp -s "$F" "$T"; then ko "could not edit record 10"; fi
+verify_is "a record of the current epoch re-signed with its key still verifies (the documented limit)" "ok: 10 records" "$T"
+
 _got=$("$PG" audit verify --key "$KEY" 2>&1)
 [ $? -eq 2 ] && ok "verify without files is a usage error (2)" || ko "verify without files is a usage error" "$_got"
 

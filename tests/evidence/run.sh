@@ -91,7 +91,7 @@ for k in hex pass bin; do
             "$PG" verify --key "$WORK/$k.key" --key-id k7 --rcpt payroll@bureau.example "$WORK/$k.eml"
         expect "$k key: piiguard verify -c verifies" 0 ': trace ok ' "$PG" verify -c "$WORK/$k.toml" \
             --rcpt payroll@bureau.example "$WORK/$k.eml"
-        expect "$k key: the daemon's audit record verifies with piiguard audit verify" 0 '^ok: 1 records' \
+        expect "$k key: the daemon's audit record verifies with piiguard audit verify" 0 '^ok: 2 records' \
             "$PG" audit verify --key "$WORK/$k.key" "$WORK/$k-audit.jsonl"
     else
         ko "$k key: sign" "$(head -c 300 "$OUT/sign.out")"

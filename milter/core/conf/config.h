@@ -126,6 +126,10 @@ struct config {
     // [audit]
     std::string audit_log;                        // "" = off
     std::string audit_fsync = "always";           // always | interval | never
+    std::string audit_key_file;                   // initial audit MAC key; "" = the trace key
+    std::string audit_key_state;                  // evolving key state (forward security); "" = memory only
+    long audit_epoch_records = 1000;              // records per key epoch
+    int audit_checkpoint_interval = 300;          // seconds between signed checkpoints to syslog
 
     // [policyd]
     std::string policyd_socket = "unix:/run/piiguard/policyd.sock";

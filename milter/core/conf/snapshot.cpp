@@ -126,6 +126,11 @@ std::string load_key(const config &c, bool create, std::vector<std::string> &not
     return key;
 }
 
+// audit_needs_trace_key - the audit log is signed with the trace key (no key of its own, no key state)
+bool audit_needs_trace_key(const config &c) {
+    return !c.audit_log.empty() && c.audit_key_file.empty() && c.audit_key_state.empty();
+}
+
 // compile_profiles - each profile's cipher strings through OpenSSL
 std::map<std::string, std::shared_ptr<const tls::compiled_profile>, std::less<>> compile_profiles(
     const tls::profile_set &set) {
@@ -171,7 +176,7 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
     std::vector<std::string> problems;
     check_names(*s->cfg, s->profile_defs, problems);
     if (!problems.empty()) throw snapshot_error(problems.front());
-    if (use == key_use::trace_and_audit || !s->cfg->audit_log.empty())
+    if (use == key_use::trace_and_audit || audit_needs_trace_key(*s->cfg))
         s->trace_key = load_key(*s->cfg, true, s->notes);
     return s;
 }
@@ -189,8 +194,18 @@ std::vector<std::string> check_snapshot(const std::string &config_path, key_use 
         }))
         check_names(*cfg, set, problems);
     std::vector<std::string> notes;
-    if (use == key_use::trace_and_audit || !cfg->audit_log.empty())
+    if (use == key_use::trace_and_audit || audit_needs_trace_key(*cfg))
         attempt(problems, [&] { load_key(*cfg, false, notes); });
+    // The audit key: its own file (unless a key state already replaces it).
+    if (!cfg->audit_log.empty() && !cfg->audit_key_file.empty() &&
+        (cfg->audit_key_state.empty() || ::access(cfg->audit_key_state.c_str(), F_OK) != 0))
+        attempt(problems, [&] {
+            try {
+                evidence::load_key_file(cfg->audit_key_file);
+            } catch (const std::exception &e) {
+                throw snapshot_error(cfg->located("audit.key_file") + e.what());
+            }
+        });
     return problems;
 }
 
