@@ -43,6 +43,8 @@ enum class format { json, csv, html };
 struct report_args {
     format fmt = format::json;
     std::vector<std::string> audit_logs;
+    std::string key_file, config;   // the audit key: every audit record read is verified
+    std::uint64_t epoch_records = 0;
     bool redact = false;
     std::vector<std::pair<std::string, std::string>> floors;   // profile => version
     std::string profiles_file;
@@ -126,7 +128,7 @@ std::string domain_of(const std::string &r) {
 class reporter {
 public:
     reporter(const report_args &a, floor_table f, std::FILE *out) : a_(a), floors_(std::move(f)), out_(out) {}
-    void load_audit(const std::string &path);
+    void load_audit(const std::string &path, const std::string &key);
     void add(message_evidence &&m);
     void finish();
 
@@ -136,6 +138,7 @@ private:
     void csv(const message_evidence &m, const std::vector<std::string> &fl);
     void html_row(const message_evidence &m, const std::vector<std::string> &fl);
     void html_page();
+    std::string audit_problems_html() const;
     std::string recipient(const std::string &r) const { return a_.redact ? domain_of(r) : r; }
 
     struct audit_facts {
@@ -147,6 +150,8 @@ private:
     std::FILE *out_;
     std::FILE *rows_ = nullptr;   // HTML rows, spooled until the summary is known
     std::unordered_map<std::string, audit_facts> audit_;
+    std::set<std::string> audit_invalid_;          // queue ids of audit records whose MAC failed
+    std::vector<std::string> audit_problems_;      // bad records and segment breaks, one line each
     summary sum_;
     bool csv_header_ = false;
 };
@@ -165,13 +170,30 @@ std::string string_field(const std::string &line, const std::string &key) {
 }
 
 // load_audit - queue id => decision facts from an audit log (fills messages without a piiguard line)
-void reporter::load_audit(const std::string &path) {
+void reporter::load_audit(const std::string &path, const std::string &key) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
     std::string line;
+    long n = 0;
+    std::uint64_t bad = 0;
     while (std::getline(in, line)) {
+        ++n;
         std::string q = string_field(line, "queue_id");
+        // Every record is verified: a bad one is flagged, never used.
+        if (!evidence::record_mac_ok(line, key, a_.epoch_records)) {
+            ++bad;
+            if (!q.empty()) audit_invalid_.insert(q);
+            audit_problems_.push_back(util::printable(path, 200) + ":" + std::to_string(n) +
+                                      ": audit record with a bad MAC (queue id " + util::printable(q, 40) +
+                                      "): flagged, not used");
+            continue;
+        }
+        if (string_field(line, "type") == "break")
+            audit_problems_.push_back(util::printable(path, 200) + ":" + std::to_string(n) +
+                                      ": segment break: the writer found the audit log cut or rolled back (records lost or rewritten "
+                                      "before this one)");
         if (q.empty()) continue;
+        audit_invalid_.erase(q);
         audit_facts f;
         f.verdict = string_field(line, "verdict");
         f.profile = string_field(line, "profile");
@@ -346,6 +368,14 @@ void reporter::html_row(const message_evidence &m, const std::vector<std::string
     std::fputs(row.c_str(), rows_);
 }
 
+// audit_problems_html - the audit log's bad records and breaks, for the HTML page
+std::string reporter::audit_problems_html() const {
+    if (audit_problems_.empty()) return {};
+    std::string s = "<h2>Audit log problems</h2>\n<ul class=\"flag\">\n";
+    for (const std::string &p : audit_problems_) s += "<li>" + html(p) + "</li>\n";
+    return s + "</ul>\n";
+}
+
 // add - one finished message: count it and write it out
 void reporter::add(message_evidence &&m) {
     if (!m.pii_known) {
@@ -361,6 +391,7 @@ void reporter::add(message_evidence &&m) {
         }
     }
     std::vector<std::string> fl = flags(m);
+    if (audit_invalid_.count(m.queue_id)) fl.push_back("audit_record_invalid");
     ++sum_.messages;
     if (m.pii_known && !m.pii.empty()) ++sum_.pii;
     if (!fl.empty()) ++sum_.flagged;
@@ -457,7 +488,8 @@ void reporter::html_page() {
                        count_table("By verdict", sum_.by_verdict) + count_table("By profile", sum_.by_profile) +
                        count_table("Inbound TLS", sum_.by_inbound) +
                        count_table("Outbound deliveries (TLS, status)", sum_.by_outbound) +
-                       count_table("Flags", sum_.by_flag) + "</div>\n<h2>Inbound TLS versions per day</h2>\n" +
+                       count_table("Flags", sum_.by_flag) + "</div>\n" + audit_problems_html() +
+                       "<h2>Inbound TLS versions per day</h2>\n" +
                        tls_chart(sum_) +
                        "<h2>Messages</h2><p class=\"note\">Click a column header to sort.</p>\n"
                        "<table id=\"messages\"><thead><tr><th>Queue ID</th><th>Day</th><th>Client</th>"
@@ -477,6 +509,8 @@ void reporter::html_page() {
 
 void reporter::finish() {
     if (a_.fmt == format::html) html_page();
+    // The audit log's own problems: on standard error whatever the format (and in the HTML page).
+    for (const std::string &p : audit_problems_) std::fprintf(stderr, "piiguard audit: %s\n", p.c_str());
 }
 
 // load_floors - --profiles FILE, then --profile-floor NAME=VERSION
@@ -522,6 +556,8 @@ int parse_report_args(int argc, char **argv, report_args &a) {
                 return 2;
             }
         } else if (s == "--audit-log" && more) a.audit_logs.push_back(argv[++i]);
+        else if (s == "--key" && more) a.key_file = argv[++i];
+        else if (s == "-c" && more) a.config = argv[++i];
         else if (s == "--redact-recipients") a.redact = true;
         else if (s == "--profiles" && more) a.profiles_file = argv[++i];
         else if (s == "--profile-floor" && more) {
@@ -549,6 +585,26 @@ int parse_report_args(int argc, char **argv, report_args &a) {
 int report_main(int argc, char **argv) {
     report_args a;
     if (int rc = parse_report_args(argc, argv, a)) return rc;
+    if (!a.audit_logs.empty() && a.key_file.empty() == a.config.empty()) {
+        std::fprintf(stderr, "piiguard audit: --audit-log needs the audit key (--key FILE or -c CONFIG): "
+                             "every audit record read is verified\n");
+        return 2;
+    }
+    std::string audit_key;
+    if (!a.audit_logs.empty()) {
+        try {
+            if (!a.config.empty()) {
+                std::shared_ptr<const conf::config> c = conf::load_config(a.config);
+                a.key_file = !c->audit_key_file.empty() ? c->audit_key_file : c->trace_key_file;
+                a.epoch_records = static_cast<std::uint64_t>(c->audit_epoch_records);
+                if (a.key_file.empty()) throw std::runtime_error(a.config + ": neither [audit] nor [trace] key_file is set");
+            }
+            audit_key = evidence::load_key_file(a.key_file);
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "piiguard audit: %s\n", util::printable(e.what(), 500).c_str());
+            return 2;
+        }
+    }
     std::vector<input> in(a.logs.size());
     for (std::size_t i = 0; i < a.logs.size(); ++i) {
         in[i].path = a.logs[i];
@@ -561,7 +617,7 @@ int report_main(int argc, char **argv) {
         gzbuffer(in[i].gz, 256 * 1024);
     }
     reporter rep(a, load_floors(a), stdout);
-    for (const auto &f : a.audit_logs) rep.load_audit(f);
+    for (const auto &f : a.audit_logs) rep.load_audit(f, audit_key);
     evidence::maillog_parser parser([&](message_evidence &&m) { rep.add(std::move(m)); });
     for (auto &x : in) x.next();
     bool tty = isatty(2);

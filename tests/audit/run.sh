@@ -219,6 +219,7 @@ if [ -s "$PF/maillog" ] && [ -f "$PF/milter.log" ] && [ -s "$PF/scenarios.jsonl"
     E2E_LOGS="$PF/maillog $PF/milter.log"
     AUDIT_OPTS=""
     for f in "$PF"/audit-*.log; do [ -f "$f" ] && AUDIT_OPTS="$AUDIT_OPTS --audit-log $f"; done
+    [ -n "$AUDIT_OPTS" ] && AUDIT_OPTS="--key $PF/trace.key $AUDIT_OPTS"
     # shellcheck disable=SC2086
     if "$PG" audit report $AUDIT_OPTS $E2E_LOGS >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err"; then
         ok "report from the e2e logs"
@@ -288,6 +289,30 @@ EOF
     fi
 else
     ko "e2e: tests/out/postfix/{maillog,milter.log,scenarios.jsonl} exist" "run tests/postfix/run.sh first"
+fi
+
+# --- finding 6/7: audit report verifies every audit record it reads ---------------------------
+if [ -n "$E2E_LOGS" ] && [ -f "$PF/audit-hipaa.log" ]; then
+    # shellcheck disable=SC2086
+    "$PG" audit report --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >/dev/null 2>"$OUT/nokey.err"
+    [ $? -eq 2 ] && grep -q 'needs the audit key' "$OUT/nokey.err" && ok "report --audit-log without a key is refused (2)" ||
+        ko "report --audit-log without a key is refused" "$(head -c 200 "$OUT/nokey.err")"
+    Q=$(sed -n '1s/.*"queue_id":"\([^"]*\)".*/\1/p' "$PF/audit-hipaa.log")
+    sed '1s/"verdict":"[a-z]*"/"verdict":"accept"/' "$PF/audit-hipaa.log" >"$WORK/audit-bad.log"
+    # shellcheck disable=SC2086
+    "$PG" audit report --key "$PF/trace.key" --audit-log "$WORK/audit-bad.log" $E2E_LOGS >"$OUT/bad.jsonl" 2>"$OUT/bad.err"
+    jcheck "a forged audit record is flagged in the report (audit_record_invalid), not used" "$OUT/bad.jsonl" "
+m = by['$Q']
+assert 'audit_record_invalid' in m['flags'], m['flags']
+assert m['verdict'] != 'accept' or not m['pii'], m['verdict']"
+    if grep -q "audit-bad.log:1: audit record with a bad MAC" "$OUT/bad.err"; then ok "the bad record is named on standard error"
+    else ko "the bad record is named on standard error" "$(head -c 300 "$OUT/bad.err")"; fi
+    # shellcheck disable=SC2086
+    "$PG" audit report --key "$PF/trace.key" --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >"$OUT/good.jsonl" 2>"$OUT/good.err"
+    jcheck "the genuine audit records raise no flag of their own" "$OUT/good.jsonl" "
+assert not any('audit_record_invalid' in m['flags'] for m in msgs)"
+else
+    ko "audit report verification tests" "no e2e logs in $PF (run tests/postfix/run.sh first)"
 fi
 
 # --- the HTML report in headless Chromium ------------------------------------------
