@@ -72,6 +72,32 @@ bool drop_privileges(const std::string &user, const std::string &unix_path, poli
     return true;
 }
 
+// set_socket_access - the unix socket: owner [policyd] user, group postfix (when it exists), socket_mode
+bool set_socket_access(const std::string &path, const std::string &user, int mode, policyd::log &lg)
+{
+    if (path.empty())
+        return true;
+    if (::geteuid() == 0) {
+        uid_t uid = ::geteuid();
+        gid_t gid = ::getegid();
+        if (const passwd *pw = user.empty() ? nullptr : ::getpwnam(user.c_str())) {
+            uid = pw->pw_uid;
+            gid = pw->pw_gid;
+        }
+        if (const group *gr = ::getgrnam("postfix"))
+            gid = gr->gr_gid;
+        if (::chown(path.c_str(), uid, gid) < 0) {
+            lg.now(LOG_ERR, "chown " + util::printable(path, 200) + ": " + std::strerror(errno));
+            return false;
+        }
+    }
+    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) {
+        lg.now(LOG_ERR, "chmod " + util::printable(path, 200) + ": " + std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 // daemonize - detach from the terminal (standalone mode without -f)
 void daemonize()
 {
@@ -155,7 +181,8 @@ int run_standalone(const options &o, std::shared_ptr<const conf::snapshot> snap,
         std::fprintf(stderr, "%s: %s\n", progname, e.what());
         return 1;
     }
-    if (!drop_privileges(snap->cfg->policyd_user, unix_path, lg))
+    if (!set_socket_access(unix_path, snap->cfg->policyd_user, snap->cfg->policyd_socket_mode, lg) ||
+        !drop_privileges(snap->cfg->policyd_user, "", lg))
         return 1;
     if (!o.foreground)
         daemonize();

@@ -150,6 +150,14 @@ void set_octal_mode(reader &r, const toml::node &n, const param_row &p, config &
     c.milter_socket_mode = std::stoi(s, nullptr, 8);
 }
 
+// set_policyd_octal_mode - policyd.socket_mode, as milter.socket_mode
+void set_policyd_octal_mode(reader &r, const toml::node &n, const param_row &p, config &c) {
+    int keep = c.milter_socket_mode;
+    set_octal_mode(r, n, p, c);
+    c.policyd_socket_mode = c.milter_socket_mode;
+    c.milter_socket_mode = keep;
+}
+
 // set_postfix_action - a Postfix access(5) action word, optional text
 void set_postfix_action(reader &r, const toml::node &n, const param_row &p, config &c) {
     static constexpr std::string_view words[] = {"DEFER_IF_PERMIT", "DEFER_IF_REJECT", "DEFER", "REJECT",
@@ -333,6 +341,15 @@ const param_row rows[] = {
      SET((c.policyd_max_request_bytes = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
     {"policyd.max_connections", "int", "256", 1, 65536, "", "concurrent policy connections",
      SET((c.policyd_max_connections = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.socket_mode", "octal", "0660", 0, 0777, "",
+     "permissions of the unix listen socket (owner [policyd] user, group postfix when it exists), an octal string",
+     SET(set_policyd_octal_mode(r, n, p, c)), nullptr},
+    {"policyd.idle_timeout", "int", "60", 1, 3600, "",
+     "seconds a connection may wait between requests before it is closed",
+     SET((c.policyd_idle_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.request_timeout", "int", "10", 1, 300, "",
+     "seconds a client has to finish sending a request it started (or to read its reply)",
+     SET((c.policyd_request_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
     {"policyd.partner", "array", "none", 0, 0, "",
      "[[policyd.partner]] a partner held to a profile, by domain or client block, optionally pinned", set_items,
      nullptr},

@@ -138,6 +138,9 @@ struct config {
     std::string policyd_malformed_action = "DEFER_IF_PERMIT";
     int policyd_max_request_bytes = 16384;
     int policyd_max_connections = 256;
+    int policyd_socket_mode = 0660;               // unix listen socket: owner and Postfix's group
+    int policyd_idle_timeout = 60;                // seconds a connection may wait between requests
+    int policyd_request_timeout = 10;             // seconds to send a started request / read its reply
     std::vector<partner> partners;               // [[policyd.partner]]
 
     // [limits]
