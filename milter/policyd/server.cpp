@@ -229,9 +229,11 @@ void server::process(connection &c, bool end_of_input)
         }
         // Partner decisions go to the audit log too; a decision that cannot
         // be recorded is not given (fail closed: defer).
-        if (!d.log.partner.empty() && snap_->cfg && !snap_->cfg->audit_log.empty()) {
+        if (!d.log.partner.empty() && snap_->cfg &&
+            !evidence::audit_settings_for(*snap_->cfg, evidence::audit_role::policyd).path.empty()) {
             try {
-                evidence::append_configured(*snap_->cfg, snap_->trace_key, policy::audit_record_of(d, ::time(nullptr)));
+                evidence::append_configured(*snap_->cfg, snap_->trace_key, policy::audit_record_of(d, ::time(nullptr)),
+                                            evidence::audit_role::policyd);
             } catch (const std::exception &e) {
                 log_.line(LOG_ERR, std::string("audit log: ") + util::printable(e.what(), 300));
                 d = policy::decide_internal_error(req_);

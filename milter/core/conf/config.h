@@ -130,6 +130,7 @@ struct config {
     std::string audit_key_state;                  // evolving key state (forward security); "" = memory only
     long audit_epoch_records = 1000;              // records per key epoch
     int audit_checkpoint_interval = 300;          // seconds between signed checkpoints to syslog
+    std::string audit_key_id = "a1";              // key id written into the milter's audit records
 
     // [policyd]
     std::string policyd_socket = "unix:/run/piiguard/policyd.sock";
@@ -141,6 +142,10 @@ struct config {
     int policyd_socket_mode = 0660;               // unix listen socket: owner and Postfix's group
     int policyd_idle_timeout = 60;                // seconds a connection may wait between requests
     int policyd_request_timeout = 10;             // seconds to send a started request / read its reply
+    std::string policyd_audit_log;                // policyd's own audit log; "" = [audit] log
+    std::string policyd_audit_key_file;           // its own initial audit key; "" = [audit] key_file
+    std::string policyd_audit_key_state;          // its key state; "" = [audit] key_state unless it has its own key
+    std::string policyd_audit_key_id = "p1";      // key id written into the policy daemon's audit records
     std::vector<partner> partners;               // [[policyd.partner]]
 
     // [limits]

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "detect/rules_load.h"
+#include "evidence/audit_writer.h"
 #include "evidence/key_file.h"
 
 namespace piiguard::conf {
@@ -126,9 +127,9 @@ std::string load_key(const config &c, bool create, std::vector<std::string> &not
     return key;
 }
 
-// audit_needs_trace_key - the audit log is signed with the trace key (no key of its own, no key state)
-bool audit_needs_trace_key(const config &c) {
-    return !c.audit_log.empty() && c.audit_key_file.empty() && c.audit_key_state.empty();
+// audit_role_of - whose audit records this process writes
+evidence::audit_role audit_role_of(key_use use) {
+    return use == key_use::audit_only ? evidence::audit_role::policyd : evidence::audit_role::milter;
 }
 
 // compile_profiles - each profile's cipher strings through OpenSSL
@@ -176,7 +177,7 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
     std::vector<std::string> problems;
     check_names(*s->cfg, s->profile_defs, problems);
     if (!problems.empty()) throw snapshot_error(problems.front());
-    if (use == key_use::trace_and_audit || audit_needs_trace_key(*s->cfg))
+    if (use == key_use::trace_and_audit || evidence::audit_settings_for(*s->cfg, audit_role_of(use)).needs_trace_key())
         s->trace_key = load_key(*s->cfg, true, s->notes);
     return s;
 }
@@ -194,16 +195,17 @@ std::vector<std::string> check_snapshot(const std::string &config_path, key_use 
         }))
         check_names(*cfg, set, problems);
     std::vector<std::string> notes;
-    if (use == key_use::trace_and_audit || audit_needs_trace_key(*cfg))
+    evidence::audit_settings as = evidence::audit_settings_for(*cfg, audit_role_of(use));
+    if (use == key_use::trace_and_audit || as.needs_trace_key())
         attempt(problems, [&] { load_key(*cfg, false, notes); });
     // The audit key: its own file (unless a key state already replaces it).
-    if (!cfg->audit_log.empty() && !cfg->audit_key_file.empty() &&
-        (cfg->audit_key_state.empty() || ::access(cfg->audit_key_state.c_str(), F_OK) != 0))
+    if (!as.path.empty() && !as.key_file.empty() &&
+        (as.key_state.empty() || ::access(as.key_state.c_str(), F_OK) != 0))
         attempt(problems, [&] {
             try {
-                evidence::load_key_file(cfg->audit_key_file);
+                evidence::load_key_file(as.key_file);
             } catch (const std::exception &e) {
-                throw snapshot_error(cfg->located("audit.key_file") + e.what());
+                throw snapshot_error(e.what());
             }
         });
     return problems;

@@ -268,6 +268,7 @@ std::string audit_log::line_for(std::string body, std::uint64_t seq, const std::
     bool moved = ep > key_.epoch();
     const std::string &k = key_.at(ep);
     if (moved && !opt_.key_state.empty()) save_key_state(opt_.key_state, key_);
+    if (!opt_.key_id.empty()) body += ",\"kid\":" + util::json_string(opt_.key_id);
     body += ",\"chain\":\"" + chain_ + "\",\"ep\":" + std::to_string(ep) + std::string(prev_key) + prev + "\"}";
     std::string mac = hmac_sha256_hex(k, body);
     body.pop_back();

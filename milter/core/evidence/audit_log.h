@@ -111,6 +111,7 @@ struct audit_options {
     std::uint64_t epoch_records = 1000;   // records per key epoch (>= 1)
     std::string key_state;                // "" = the evolving key lives in memory only
     int checkpoint_interval = 300;        // seconds between checkpoints (0: only checkpoint())
+    std::string key_id;                   // written into each record as "kid" ("" = none)
     // where checkpoints (error = false) and segment breaks (error = true) are logged: syslog
     std::function<void(bool error, const std::string &line)> log;
 };

@@ -20,16 +20,12 @@ std::shared_ptr<audit_log> log_;   // guarded by mu
 std::string settings_;             // what log_ was opened with (key only as a hash)
 std::function<void(bool, const std::string &)> logger;   // guarded by mu
 
-struct settings {
-    std::string path, fsync, key_file, key_state;
-    long epoch_records = 1000;
-    int checkpoint_interval = 300;
-};
+using settings = audit_settings;
 
 // writer - the open log for these settings (reopened when they change)
 std::shared_ptr<audit_log> writer(const settings &s, const std::string &trace_key) {
     std::lock_guard<std::mutex> g(mu);
-    std::string id = s.path + '\n' + s.fsync + '\n' + s.key_file + '\n' + s.key_state + '\n' +
+    std::string id = s.path + '\n' + s.fsync + '\n' + s.key_file + '\n' + s.key_state + '\n' + s.key_id + '\n' +
                      std::to_string(s.epoch_records) + '\n' + std::to_string(s.checkpoint_interval) + '\n' +
                      (s.key_file.empty() ? sha256_hex(trace_key) : std::string());
     if (!log_ || settings_ != id) {
@@ -39,6 +35,7 @@ std::shared_ptr<audit_log> writer(const settings &s, const std::string &trace_ke
         o.epoch_records = static_cast<std::uint64_t>(s.epoch_records);
         o.key_state = s.key_state;
         o.checkpoint_interval = s.checkpoint_interval;
+        o.key_id = s.key_id;
         o.log = [](bool error, const std::string &line) {
             // Called under the log's own lock; the logger is set once at start.
             if (logger) logger(error, line);
@@ -69,11 +66,34 @@ void set_audit_logger(std::function<void(bool error, const std::string &line)> l
     logger = std::move(log);
 }
 
+// audit_settings_for - the log, key and key id of the milter's or the policy daemon's records
+audit_settings audit_settings_for(const conf::config &c, audit_role role) {
+    audit_settings s;
+    s.fsync = c.audit_fsync;
+    s.epoch_records = c.audit_epoch_records;
+    s.checkpoint_interval = c.audit_checkpoint_interval;
+    if (role == audit_role::milter) {
+        s.path = c.audit_log;
+        s.key_file = c.audit_key_file;
+        s.key_state = c.audit_key_state;
+        s.key_id = c.audit_key_id;
+    } else {
+        s.path = !c.policyd_audit_log.empty() ? c.policyd_audit_log : c.audit_log;
+        s.key_file = !c.policyd_audit_key_file.empty() ? c.policyd_audit_key_file : c.audit_key_file;
+        // A key state belongs to one key: the milter's only when the key is shared.
+        s.key_state = !c.policyd_audit_key_state.empty() ? c.policyd_audit_key_state
+                      : c.policyd_audit_key_file.empty() ? c.audit_key_state
+                                                         : std::string();
+        s.key_id = c.policyd_audit_key_id;
+    }
+    return s;
+}
+
 // append_configured - append one record to the configured log, if any
-void append_configured(const conf::config &c, const std::string &trace_key, const audit_record &r) {
-    if (c.audit_log.empty()) return;
-    settings s{c.audit_log, c.audit_fsync, c.audit_key_file, c.audit_key_state, c.audit_epoch_records,
-               c.audit_checkpoint_interval};
+void append_configured(const conf::config &c, const std::string &trace_key, const audit_record &r,
+                       audit_role role) {
+    settings s = audit_settings_for(c, role);
+    if (s.path.empty()) return;
     writer(s, trace_key)->append(r);
 }
 

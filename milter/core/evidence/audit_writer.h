@@ -5,7 +5,7 @@
 //   #include "evidence/audit_writer.h"
 //
 //   evidence::set_audit_logger([](bool error, const std::string &line) { syslog(...); });
-//   evidence::append_configured(cfg, trace_key, record);   // no-op when [audit] log is ""
+//   evidence::append_configured(cfg, trace_key, record, audit_role::milter);   // no-op without a log
 //   evidence::checkpoint_configured();                     // at shutdown
 //
 // DESCRIPTION
@@ -21,6 +21,12 @@
 //   the mail log holds them. audit_log::append() itself is safe from many
 //   threads and from both daemons writing the same file (flock).
 //
+//   Least privilege: the policy daemon may have its own log and key
+//   ([policyd] audit_log, audit_key_file, audit_key_state), readable and
+//   writable by policyd.user only, so it never needs the trace key or the
+//   milter's audit key. Each record names its key id ("kid": audit.key_id,
+//   policyd.audit_key_id).
+//
 // ERRORS
 //   Throws audit_error (or key_file_error) when the record cannot be
 //   written; the milter turns that into a tempfail (no decision without its
@@ -35,8 +41,21 @@
 
 namespace piiguard::evidence {
 
+// Whose records: the milter's ([audit]) or the policy daemon's ([policyd] audit_*, falling back to [audit]).
+enum class audit_role { milter, policyd };
+
+struct audit_settings {
+    std::string path, fsync, key_file, key_state, key_id;
+    long epoch_records = 1000;
+    int checkpoint_interval = 300;
+    // needs_trace_key - signed with the trace key (no key file, no key state of its own)
+    bool needs_trace_key() const { return !path.empty() && key_file.empty() && key_state.empty(); }
+};
+audit_settings audit_settings_for(const conf::config &c, audit_role role);
+
 void set_audit_logger(std::function<void(bool error, const std::string &line)> log);
-void append_configured(const conf::config &c, const std::string &trace_key, const audit_record &r);
+void append_configured(const conf::config &c, const std::string &trace_key, const audit_record &r,
+                       audit_role role = audit_role::milter);
 // checkpoint_configured - a signed checkpoint of the head now (shutdown); no-op without a log
 void checkpoint_configured();
 
