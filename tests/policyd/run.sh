@@ -260,4 +260,53 @@ if pf_log_has 'warning: .*piiguard-policy'; then
 else
     ok "no Postfix warnings about the policy service"
 fi
+
+# ---- finding 3: the shipped spawn(8) snippet with auditing on, in a real Postfix ----
+# The configuration the milter uses too: a trace key only root can read, the
+# milter's audit log; the policy daemon has its own log and key, owned by nobody.
+mkdir -p "$T/keys" "$T/paudit"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/keys/trace.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/paudit/policy-audit.key"
+chmod 600 "$T/keys/trace.key" "$T/paudit/policy-audit.key"
+chmod 700 "$T/keys"
+chown -R nobody "$T/paudit"
+chmod 700 "$T/paudit"
+ACONF=$T/spawn-audit.toml
+sed -e "s|^key_file = \"\".*|key_file = \"$T/keys/trace.key\"|" \
+    -e "s|^max_connections = .*|&\naudit_log = \"$T/paudit/policy-audit.jsonl\"\naudit_key_file = \"$T/paudit/policy-audit.key\"\naudit_key_state = \"$T/paudit/policy-audit.state\"|" \
+    "$CONF" >"$ACONF"
+printf '\n[audit]\nlog = "%s"\n' "$T/keys/milter-audit.jsonl" >>"$ACONF"
+chmod 644 "$ACONF"
+PORT=$(pf_free_port)
+pf_instance edgea
+pf_conf edgea "smtpd_recipient_restrictions = check_policy_service unix:private/piiguard-policy, permit"
+{
+    echo "127.0.0.1:$PORT inet n  -       n       -       -       smtpd"
+    # contrib/postfix/policyd.master.cf.snippet, verbatim but for the paths of the program and the config
+    pf_snippet_lines contrib/postfix/policyd.master.cf.snippet |
+        sed -e "s|/usr/local/sbin/piiguard-policyd|$BIN|" -e "s|/etc/piiguard/piiguard.toml|$ACONF|"
+} | pf_master edgea
+if grep -q "user=nobody argv=$BIN -c $ACONF" "$PF_T/edgea/etc/master.cf" && pf_start edgea; then
+    ok "Postfix on 127.0.0.1:$PORT with the shipped policyd.master.cf.snippet (spawn as nobody), auditing on"
+    scenario "auditing on: partner over TLS 1.3 accepted" tls1.3 bob@hospital.example accept
+    scenario "auditing on: partner in clear refused" none bob@hospital.example "554 5.7.1"
+    PA=$T/paudit/policy-audit.jsonl
+    records=$(wc -l <"$PA" 2>/dev/null || echo 0)
+    owner=$(stat -c %U "$PA" 2>/dev/null)
+    if [ "$records" -eq 3 ] && [ "$owner" = nobody ] && grep -q '"source":"policyd","kid":"p1"' "$PA" &&
+        ./piiguard audit verify --key "$T/paudit/policy-audit.key" "$PA" >"$T/pa.verify" 2>&1; then
+        ok "the policy daemon (nobody) wrote its own audit log: genesis + 2 decisions, kid p1, chain verifies"
+    else
+        ko "policy audit log: $records records, owner $owner, verify: $(cat "$T/pa.verify" 2>/dev/null)"
+    fi
+    if [ -s "$T/keys/milter-audit.jsonl" ]; then ko "the policy daemon wrote into the milter's audit log"
+    else ok "the milter's audit log and the trace key were left alone"; fi
+    if pf_log_has 'piiguard-policyd.*(fatal|Permission denied|internal error)'; then
+        ko "policy daemon errors: $(pf_log_lines 'piiguard-policyd.*(fatal|Permission denied|internal error)' | head -n 2)"
+    else
+        ok "no fatal or permission error from the policy daemon"
+    fi
+else
+    ko "Postfix with the policyd snippet did not start"
+fi
 finish
