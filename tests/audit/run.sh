@@ -164,6 +164,10 @@ resign 10 '"verdict":"accept"' '"verdict":"reject"'
 if cmp -s "$F" "$T"; then ko "could not edit record 10"; fi
 verify_is "a record of the current epoch re-signed with its key still verifies (the documented limit)" "ok: 10 records" "$T"
 
+"$PG" audit report --key "$KEY" --audit-log "$F" "$FIX/classic.log" >/dev/null 2>"$OUT/fsreport.err"
+if grep -q 'bad MAC' "$OUT/fsreport.err"; then ko "report on a log with epochs of 4 records: $(head -n 2 "$OUT/fsreport.err")"
+else ok "report takes the epoch length from the genesis record (no false alarm)"; fi
+
 _got=$("$PG" audit verify --key "$KEY" 2>&1)
 [ $? -eq 2 ] && ok "verify without files is a usage error (2)" || ko "verify without files is a usage error" "$_got"
 
@@ -297,15 +301,18 @@ if [ -n "$E2E_LOGS" ] && [ -f "$PF/audit-hipaa.log" ]; then
     "$PG" audit report --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >/dev/null 2>"$OUT/nokey.err"
     [ $? -eq 2 ] && grep -q 'needs the audit key' "$OUT/nokey.err" && ok "report --audit-log without a key is refused (2)" ||
         ko "report --audit-log without a key is refused" "$(head -c 200 "$OUT/nokey.err")"
-    Q=$(sed -n '1s/.*"queue_id":"\([^"]*\)".*/\1/p' "$PF/audit-hipaa.log")
-    sed '1s/"verdict":"[a-z]*"/"verdict":"accept"/' "$PF/audit-hipaa.log" >"$WORK/audit-bad.log"
+    # The first decision record (after the genesis record): its verdict forged.
+    L=$(grep -n '"queue_id":"[^"]' "$PF/audit-hipaa.log" | head -n 1 | cut -d: -f1)
+    Q=$(sed -n "${L}s/.*\"queue_id\":\"\([^\"]*\)\".*/\1/p" "$PF/audit-hipaa.log")
+    sed "${L}s/\"verdict\":\"/\"verdict\":\"forged-/" "$PF/audit-hipaa.log" >"$WORK/audit-bad.log"
+    cmp -s "$PF/audit-hipaa.log" "$WORK/audit-bad.log" && ko "could not forge the audit record (line ${L:-none})"
     # shellcheck disable=SC2086
     "$PG" audit report --key "$PF/trace.key" --audit-log "$WORK/audit-bad.log" $E2E_LOGS >"$OUT/bad.jsonl" 2>"$OUT/bad.err"
     jcheck "a forged audit record is flagged in the report (audit_record_invalid), not used" "$OUT/bad.jsonl" "
 m = by['$Q']
 assert 'audit_record_invalid' in m['flags'], m['flags']
-assert m['verdict'] != 'accept' or not m['pii'], m['verdict']"
-    if grep -q "audit-bad.log:1: audit record with a bad MAC" "$OUT/bad.err"; then ok "the bad record is named on standard error"
+assert 'forged' not in m['verdict'], m['verdict']"
+    if grep -q "audit-bad.log:$L: audit record with a bad MAC" "$OUT/bad.err"; then ok "the bad record is named on standard error"
     else ko "the bad record is named on standard error" "$(head -c 300 "$OUT/bad.err")"; fi
     # shellcheck disable=SC2086
     "$PG" audit report --key "$PF/trace.key" --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >"$OUT/good.jsonl" 2>"$OUT/good.err"
