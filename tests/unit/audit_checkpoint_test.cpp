@@ -173,4 +173,38 @@ TEST_SUITE("audit_checkpoint") {
         CHECK(r.breaks[0].find("records 8..9 lost or rewritten") != std::string::npos);
         CHECK(r.records == 9);   // every record was still checked
     }
+
+    TEST_CASE("finding 1 across a restart: the key state keeps the last checkpoint; a cut tail is refused") {
+        cp_dir d;
+        logged lg{d.path + "/mail.log", {}};
+        std::string f = d.path + "/a.jsonl";
+        ev::audit_options o = lg.options(300);
+        o.key_state = d.path + "/a.state";
+        {
+            ev::audit_log log;
+            log.open(f, key, ev::fsync_policy::never, o);
+            for (int i = 0; i < 8; ++i) log.append(rec("Q" + std::to_string(i)));   // seq 2..9
+            log.checkpoint();                                                         // shutdown: seq 9
+        }
+        auto v = lines(f);
+        write(f, v, 0, 7);   // cut to seq 7 while the daemon was down
+        {
+            ev::audit_log log;
+            log.open(f, "", ev::fsync_policy::never, o);   // the state is enough
+            CHECK(log.append(rec("NEXT")) == 11);          // seq 8 and 9 are not reused
+        }
+        REQUIRE_FALSE(lg.errors.empty());
+        CHECK(lg.errors.back().find("found seq 7, expected seq 9") != std::string::npos);
+        auto r = ev::verify_chain({f}, key);
+        CHECK(r.fault == ev::chain_fault::segment_break);
+        // Rotation while the daemon was down is not a cut: it continues from PATH.1.
+        std::filesystem::rename(f, f + ".1");
+        std::size_t errors = lg.errors.size();
+        {
+            ev::audit_log log;
+            log.open(f, "", ev::fsync_policy::never, o);
+            CHECK(log.append(rec("AFTER")) == 12);
+        }
+        CHECK(lg.errors.size() == errors);
+    }
 }

@@ -237,9 +237,14 @@ void audit_log::open(const std::string &path, std::string_view key, fsync_policy
     policy_ = policy;
     opt_ = std::move(options);
     // A saved key state (forward security) wins over the initial key.
-    if (opt_.key_state.empty() || !load_key_state(opt_.key_state, key_)) {
+    if (opt_.key_state.empty() || !load_key_state(opt_.key_state, key_, &mark_)) {
         key_.reset(key, 0);
         if (!opt_.key_state.empty()) save_key_state(opt_.key_state, key_);
+    } else if (mark_.seq) {
+        // A restarted writer: its last checkpoint is what the tail must still show.
+        last_seq_ = mark_.seq;
+        last_hash_ = mark_.head;
+        if (mark_.chain != "-") chain_ = mark_.chain;
     }
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) fail(path, "open");
@@ -267,7 +272,7 @@ std::string audit_log::line_for(std::string body, std::uint64_t seq, const std::
                           ", whose key is gone (now at epoch " + std::to_string(key_.epoch()) + ")");
     bool moved = ep > key_.epoch();
     const std::string &k = key_.at(ep);
-    if (moved && !opt_.key_state.empty()) save_key_state(opt_.key_state, key_);
+    if (moved && !opt_.key_state.empty()) save_key_state(opt_.key_state, key_, &mark_);
     if (!opt_.key_id.empty()) body += ",\"kid\":" + util::json_string(opt_.key_id);
     body += ",\"chain\":\"" + chain_ + "\",\"ep\":" + std::to_string(ep) + std::string(prev_key) + prev + "\"}";
     std::string mac = hmac_sha256_hex(k, body);
@@ -285,8 +290,13 @@ std::string checkpoint_text(std::string_view chain, std::uint64_t seq, std::stri
 
 // emit_checkpoint - one signed checkpoint of the last record this process wrote, to the log sink
 void audit_log::emit_checkpoint(std::time_t now) {
-    if (last_seq_ == 0 || !opt_.log) return;
+    if (last_seq_ == 0) return;
     std::uint64_t ep = epoch_of(last_seq_, opt_.epoch_records);
+    if (!opt_.key_state.empty() && ep >= key_.epoch()) {
+        mark_ = {last_seq_, last_hash_, chain_};
+        save_key_state(opt_.key_state, key_, &mark_);
+    }
+    if (!opt_.log) return;
     if (ep < key_.epoch()) return;   // the key moved on under another writer; the next record checkpoints
     std::string text = checkpoint_text(chain_, last_seq_, last_hash_, now, ep);
     std::string mac = hmac_sha256_hex(key_.at(ep), "checkpoint " + text);
@@ -320,7 +330,7 @@ std::uint64_t audit_log::append(const audit_record &r) {
             tail_line = read_tail(fd_).last_line;
             flock(fd_, LOCK_UN);
         }
-        if (tail_line.empty() && last_hash_.empty()) {
+        if (tail_line.empty() && (last_hash_.empty() || fd_ < 0)) {   // rotated (maybe while we were down)
             int old = ::open((path_ + ".1").c_str(), O_RDONLY | O_CLOEXEC);
             if (old >= 0) {
                 lock_fd(old, LOCK_SH, path_);

@@ -148,6 +148,7 @@ private:
     std::time_t last_sync_ = 0;
     std::time_t last_checkpoint_ = 0;
     std::uint64_t checkpointed_seq_ = 0;
+    audit_mark mark_;              // the last checkpoint (saved with the key state)
 };
 
 // checkpoint_text - the signed part of a checkpoint line

@@ -11,6 +11,7 @@
 #include <openssl/hmac.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -75,7 +76,7 @@ const std::string &key_ratchet::at(std::uint64_t e) {
 }
 
 // load_key_state - "piiguard-audit-key-state 1 EPOCH HEX\n"
-bool load_key_state(const std::string &path, key_ratchet &r) {
+bool load_key_state(const std::string &path, key_ratchet &r, audit_mark *mark) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         if (errno == ENOENT) return false;
@@ -99,7 +100,21 @@ bool load_key_state(const std::string &path, key_ratchet &r) {
         epoch = epoch * 10 + static_cast<unsigned>(text[i] - '0');
     }
     std::string key, why;
-    ok = ok && parse_key_text(std::string_view(text).substr(sp + 1), key, why);
+    // The key, then optionally the last checkpoint: SEQ HEAD CHAIN.
+    std::size_t kend = ok ? text.find_first_of(" \n", sp + 1) : std::string::npos;
+    ok = ok && kend != std::string::npos && parse_key_text(std::string_view(text).substr(sp + 1, kend - sp - 1), key, why);
+    if (ok && mark && text[kend] == ' ') {
+        std::string rest = text.substr(kend + 1);
+        std::size_t a = rest.find(' '), b = a == std::string::npos ? a : rest.find(' ', a + 1);
+        if (b != std::string::npos) {
+            mark->seq = std::strtoull(rest.c_str(), nullptr, 10);
+            mark->head = rest.substr(a + 1, b - a - 1);
+            mark->chain = rest.substr(b + 1);
+            while (!mark->chain.empty() && (mark->chain.back() == '\n' || mark->chain.back() == ' '))
+                mark->chain.pop_back();
+            if (mark->head.size() != 64) *mark = audit_mark{};
+        }
+    }
     erase(text);
     if (!ok) fail(path, "malformed key state");
     r.reset(key, epoch);
@@ -108,7 +123,7 @@ bool load_key_state(const std::string &path, key_ratchet &r) {
 }
 
 // save_key_state - replace the state file atomically
-void save_key_state(const std::string &path, const key_ratchet &r) {
+void save_key_state(const std::string &path, const key_ratchet &r, const audit_mark *mark) {
     std::string_view key = r.current();
     static const char digits[] = "0123456789abcdef";
     std::string text(state_magic);
@@ -117,6 +132,8 @@ void save_key_state(const std::string &path, const key_ratchet &r) {
         text += digits[c >> 4];
         text += digits[c & 15];
     }
+    if (mark && mark->seq && mark->head.size() == 64)
+        text += " " + std::to_string(mark->seq) + " " + mark->head + " " + (mark->chain.empty() ? "-" : mark->chain);
     text += '\n';
     std::string tmp = path + ".new";
     ::unlink(tmp.c_str());

@@ -21,7 +21,9 @@
 //   The verifier holds the initial key (offline) and evolves it itself.
 //
 //   The key state file ([audit] key_state) holds the writer's current
-//   epoch and key, "piiguard-audit-key-state 1 EPOCH HEXKEY\n", written
+//   epoch and key, "piiguard-audit-key-state 1 EPOCH HEXKEY[ SEQ HEAD CHAIN]\n"
+//   (the last checkpoint, so that a restarted writer still notices a cut
+//   tail), written
 //   to a temporary file, fsynced and renamed over the old one (mode 0600)
 //   each time the key moves on; when it exists the daemon starts from it
 //   and needs no initial key on the host.
@@ -65,9 +67,15 @@ private:
     std::uint64_t epoch_ = 0;
 };
 
-// load_key_state - the saved epoch and key; false when the file does not exist
-bool load_key_state(const std::string &path, key_ratchet &r);
-// save_key_state - write the ratchet's epoch and key (tmp + fsync + rename, mode 0600)
-void save_key_state(const std::string &path, const key_ratchet &r);
+// audit_mark - the last checkpoint of the writer (seq 0: none), kept with the key state
+struct audit_mark {
+    std::uint64_t seq = 0;
+    std::string head, chain;
+};
+
+// load_key_state - the saved epoch and key (and last checkpoint); false when the file does not exist
+bool load_key_state(const std::string &path, key_ratchet &r, audit_mark *mark = nullptr);
+// save_key_state - write the ratchet's epoch and key, and the mark (tmp + fsync + rename, mode 0600)
+void save_key_state(const std::string &path, const key_ratchet &r, const audit_mark *mark = nullptr);
 
 }  // namespace piiguard::evidence
