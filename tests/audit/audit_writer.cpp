@@ -4,6 +4,7 @@
 //
 // With MAILLOG, the writer's checkpoints and segment breaks are appended to
 // that file as syslog would write them (one at the first record, one at exit).
+// With PIIGUARD_TEST_KEY_STATE set, that is the key state file (audit.key_state).
 // Each record is a made-up decision whose queue id is TAG + thread + number.
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
     std::mutex log_mu;
     std::string maillog = argc > 6 ? argv[6] : "";
     if (argc > 7) o.epoch_records = std::strtoull(argv[7], nullptr, 10);
+    if (const char *st = std::getenv("PIIGUARD_TEST_KEY_STATE")) o.key_state = st;
     if (!maillog.empty())
         o.log = [&](bool error, const std::string &line) {
             std::lock_guard<std::mutex> g(log_mu);

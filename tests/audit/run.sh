@@ -164,6 +164,23 @@ resign 10 '"verdict":"accept"' '"verdict":"reject"'
 if cmp -s "$F" "$T"; then ko "could not edit record 10"; fi
 verify_is "a record of the current epoch re-signed with its key still verifies (the documented limit)" "ok: 10 records" "$T"
 
+# A writer restarted over a log cut while it was down records a break: visible in verify and report.
+S=$WORK/seg.jsonl
+PIIGUARD_TEST_KEY_STATE=$WORK/seg.state "$WRITER" "$S" "$KEY" 1 8 S "$WORK/seg.log"
+head -n 7 "$S" >"$S.cut" && mv "$S.cut" "$S"
+PIIGUARD_TEST_KEY_STATE=$WORK/seg.state "$WRITER" "$S" "$KEY" 1 1 S2 "$WORK/seg.log"
+if grep -q 'was cut or rolled back: found seq 7, expected seq 9' "$WORK/seg.log"; then ok "the restarted writer logs the cut it found"
+else ko "the restarted writer logs the cut it found" "$(tail -n 2 "$WORK/seg.log")"; fi
+_got=$("$PG" audit verify --key "$KEY" "$S" 2>&1)
+case "$_got" in
+"break: $S:8: seq 10: the writer found the log cut or rolled back at seq 7 (records 8..9 lost or rewritten); new segment"*"segment_break"*)
+    ok "audit verify shows the segment break with the seq range" ;;
+*) ko "audit verify shows the segment break with the seq range" "$_got" ;;
+esac
+"$PG" audit report --key "$KEY" --audit-log "$S" "$FIX/classic.log" >/dev/null 2>"$OUT/segreport.err"
+if grep -q "seg.jsonl:8: segment break" "$OUT/segreport.err"; then ok "audit report shows the segment break"
+else ko "audit report shows the segment break" "$(head -c 300 "$OUT/segreport.err")"; fi
+
 "$PG" audit report --key "$KEY" --audit-log "$F" "$FIX/classic.log" >/dev/null 2>"$OUT/fsreport.err"
 if grep -q 'bad MAC' "$OUT/fsreport.err"; then ko "report on a log with epochs of 4 records: $(head -n 2 "$OUT/fsreport.err")"
 else ok "report takes the epoch length from the genesis record (no false alarm)"; fi
