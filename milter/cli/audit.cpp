@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "conf/config.h"
 #include "evidence/audit_log.h"
+#include "evidence/key_file.h"
 #include "evidence/maillog.h"
 #include "tls/profile.h"
 #include "tls/tls_facts.h"
@@ -42,6 +43,8 @@ enum class format { json, csv, html };
 struct report_args {
     format fmt = format::json;
     std::vector<std::string> audit_logs;
+    std::string key_file, config;   // the audit key: every audit record read is verified
+    std::uint64_t epoch_records = 0;
     bool redact = false;
     std::vector<std::pair<std::string, std::string>> floors;   // profile => version
     std::string profiles_file;
@@ -125,7 +128,7 @@ std::string domain_of(const std::string &r) {
 class reporter {
 public:
     reporter(const report_args &a, floor_table f, std::FILE *out) : a_(a), floors_(std::move(f)), out_(out) {}
-    void load_audit(const std::string &path);
+    void load_audit(const std::string &path, const std::string &key);
     void add(message_evidence &&m);
     void finish();
 
@@ -135,6 +138,7 @@ private:
     void csv(const message_evidence &m, const std::vector<std::string> &fl);
     void html_row(const message_evidence &m, const std::vector<std::string> &fl);
     void html_page();
+    std::string audit_problems_html() const;
     std::string recipient(const std::string &r) const { return a_.redact ? domain_of(r) : r; }
 
     struct audit_facts {
@@ -146,6 +150,8 @@ private:
     std::FILE *out_;
     std::FILE *rows_ = nullptr;   // HTML rows, spooled until the summary is known
     std::unordered_map<std::string, audit_facts> audit_;
+    std::set<std::string> audit_invalid_;          // queue ids of audit records whose MAC failed
+    std::vector<std::string> audit_problems_;      // bad records and segment breaks, one line each
     summary sum_;
     bool csv_header_ = false;
 };
@@ -164,13 +170,37 @@ std::string string_field(const std::string &line, const std::string &key) {
 }
 
 // load_audit - queue id => decision facts from an audit log (fills messages without a piiguard line)
-void reporter::load_audit(const std::string &path) {
+void reporter::load_audit(const std::string &path, const std::string &key) {
     std::ifstream in(path);
     if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
     std::string line;
+    long n = 0;
+    std::uint64_t bad = 0;
+    std::uint64_t epoch_records = a_.epoch_records;
     while (std::getline(in, line)) {
+        ++n;
         std::string q = string_field(line, "queue_id");
+        // The epoch length of a chain is in its genesis record (signed with the key of its epoch).
+        if (string_field(line, "type") == "genesis") {
+            std::size_t p = line.find("\"epoch_records\":");
+            std::uint64_t g = p == std::string::npos ? 0 : std::strtoull(line.c_str() + p + 16, nullptr, 10);
+            if (g && evidence::record_mac_ok(line, key, g)) epoch_records = g;
+        }
+        // Every record is verified: a bad one is flagged, never used.
+        if (!evidence::record_mac_ok(line, key, epoch_records)) {
+            ++bad;
+            if (!q.empty()) audit_invalid_.insert(q);
+            audit_problems_.push_back(util::printable(path, 200) + ":" + std::to_string(n) +
+                                      ": audit record with a bad MAC (queue id " + util::printable(q, 40) +
+                                      "): flagged, not used");
+            continue;
+        }
+        if (string_field(line, "type") == "break")
+            audit_problems_.push_back(util::printable(path, 200) + ":" + std::to_string(n) +
+                                      ": segment break: the writer found the audit log cut or rolled back (records lost or rewritten "
+                                      "before this one)");
         if (q.empty()) continue;
+        audit_invalid_.erase(q);
         audit_facts f;
         f.verdict = string_field(line, "verdict");
         f.profile = string_field(line, "profile");
@@ -345,6 +375,14 @@ void reporter::html_row(const message_evidence &m, const std::vector<std::string
     std::fputs(row.c_str(), rows_);
 }
 
+// audit_problems_html - the audit log's bad records and breaks, for the HTML page
+std::string reporter::audit_problems_html() const {
+    if (audit_problems_.empty()) return {};
+    std::string s = "<h2>Audit log problems</h2>\n<ul class=\"flag\">\n";
+    for (const std::string &p : audit_problems_) s += "<li>" + html(p) + "</li>\n";
+    return s + "</ul>\n";
+}
+
 // add - one finished message: count it and write it out
 void reporter::add(message_evidence &&m) {
     if (!m.pii_known) {
@@ -360,6 +398,7 @@ void reporter::add(message_evidence &&m) {
         }
     }
     std::vector<std::string> fl = flags(m);
+    if (audit_invalid_.count(m.queue_id)) fl.push_back("audit_record_invalid");
     ++sum_.messages;
     if (m.pii_known && !m.pii.empty()) ++sum_.pii;
     if (!fl.empty()) ++sum_.flagged;
@@ -456,7 +495,8 @@ void reporter::html_page() {
                        count_table("By verdict", sum_.by_verdict) + count_table("By profile", sum_.by_profile) +
                        count_table("Inbound TLS", sum_.by_inbound) +
                        count_table("Outbound deliveries (TLS, status)", sum_.by_outbound) +
-                       count_table("Flags", sum_.by_flag) + "</div>\n<h2>Inbound TLS versions per day</h2>\n" +
+                       count_table("Flags", sum_.by_flag) + "</div>\n" + audit_problems_html() +
+                       "<h2>Inbound TLS versions per day</h2>\n" +
                        tls_chart(sum_) +
                        "<h2>Messages</h2><p class=\"note\">Click a column header to sort.</p>\n"
                        "<table id=\"messages\"><thead><tr><th>Queue ID</th><th>Day</th><th>Client</th>"
@@ -476,6 +516,8 @@ void reporter::html_page() {
 
 void reporter::finish() {
     if (a_.fmt == format::html) html_page();
+    // The audit log's own problems: on standard error whatever the format (and in the HTML page).
+    for (const std::string &p : audit_problems_) std::fprintf(stderr, "piiguard audit: %s\n", p.c_str());
 }
 
 // load_floors - --profiles FILE, then --profile-floor NAME=VERSION
@@ -503,7 +545,7 @@ floor_table load_floors(const report_args &a) {
 void report_usage(FILE *f) {
     std::fputs("usage: piiguard audit report [--format json|csv|html] [--audit-log FILE]... [--redact-recipients]\n"
                "                             [--profiles FILE] [--profile-floor PROFILE=VERSION]... LOGFILE...\n"
-               "       piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...\n",
+               "       piiguard audit verify [--key FILE | -c CONFIG] [--checkpoints MAILLOG]... AUDITFILE...\n",
                f);
 }
 
@@ -521,6 +563,8 @@ int parse_report_args(int argc, char **argv, report_args &a) {
                 return 2;
             }
         } else if (s == "--audit-log" && more) a.audit_logs.push_back(argv[++i]);
+        else if (s == "--key" && more) a.key_file = argv[++i];
+        else if (s == "-c" && more) a.config = argv[++i];
         else if (s == "--redact-recipients") a.redact = true;
         else if (s == "--profiles" && more) a.profiles_file = argv[++i];
         else if (s == "--profile-floor" && more) {
@@ -548,6 +592,26 @@ int parse_report_args(int argc, char **argv, report_args &a) {
 int report_main(int argc, char **argv) {
     report_args a;
     if (int rc = parse_report_args(argc, argv, a)) return rc;
+    if (!a.audit_logs.empty() && a.key_file.empty() == a.config.empty()) {
+        std::fprintf(stderr, "piiguard audit: --audit-log needs the audit key (--key FILE or -c CONFIG): "
+                             "every audit record read is verified\n");
+        return 2;
+    }
+    std::string audit_key;
+    if (!a.audit_logs.empty()) {
+        try {
+            if (!a.config.empty()) {
+                std::shared_ptr<const conf::config> c = conf::load_config(a.config);
+                a.key_file = !c->audit_key_file.empty() ? c->audit_key_file : c->trace_key_file;
+                a.epoch_records = static_cast<std::uint64_t>(c->audit_epoch_records);
+                if (a.key_file.empty()) throw std::runtime_error(a.config + ": neither [audit] nor [trace] key_file is set");
+            }
+            audit_key = evidence::load_key_file(a.key_file);
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "piiguard audit: %s\n", util::printable(e.what(), 500).c_str());
+            return 2;
+        }
+    }
     std::vector<input> in(a.logs.size());
     for (std::size_t i = 0; i < a.logs.size(); ++i) {
         in[i].path = a.logs[i];
@@ -560,7 +624,7 @@ int report_main(int argc, char **argv) {
         gzbuffer(in[i].gz, 256 * 1024);
     }
     reporter rep(a, load_floors(a), stdout);
-    for (const auto &f : a.audit_logs) rep.load_audit(f);
+    for (const auto &f : a.audit_logs) rep.load_audit(f, audit_key);
     evidence::maillog_parser parser([&](message_evidence &&m) { rep.add(std::move(m)); });
     for (auto &x : in) x.next();
     bool tty = isatty(2);
@@ -587,23 +651,19 @@ int report_main(int argc, char **argv) {
     return std::fflush(stdout) == 0 ? 0 : 2;
 }
 
-// read_key - the key file's bytes (hex decoded)
-std::string read_key(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw std::runtime_error(path + ": " + std::strerror(errno));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return evidence::decode_key_text(ss.str());
-}
+// read_key - the key file's bytes, read as the daemons read it (evidence/key_file.h)
+std::string read_key(const std::string &path) { return evidence::load_key_file(path); }
 
 // verify_main - piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...
 int verify_main(int argc, char **argv) {
     std::string key_file, config;
-    std::vector<std::string> files;
+    std::vector<std::string> files, maillogs;
+    std::uint64_t epoch_records = 0;
     for (int i = 1; i < argc; ++i) {
         std::string s = argv[i];
         if (s == "--key" && i + 1 < argc) key_file = argv[++i];
         else if (s == "-c" && i + 1 < argc) config = argv[++i];
+        else if (s == "--checkpoints" && i + 1 < argc) maillogs.push_back(argv[++i]);
         else if (s.size() > 1 && s[0] == '-') {
             std::fprintf(stderr, "piiguard audit: unknown option '%s'\n", util::printable(s, 80).c_str());
             return 2;
@@ -615,13 +675,37 @@ int verify_main(int argc, char **argv) {
     }
     if (!config.empty()) {
         std::shared_ptr<const conf::config> c = conf::load_config(config);
-        key_file = c->trace_key_file;
-        if (key_file.empty()) throw std::runtime_error(config + ": [trace] key_file is not set");
+        // The audit key: [audit] key_file (the initial key, kept by the auditor), else the trace key.
+        key_file = !c->audit_key_file.empty() ? c->audit_key_file : c->trace_key_file;
+        if (key_file.empty()) throw std::runtime_error(config + ": neither [audit] nor [trace] key_file is set");
+        epoch_records = static_cast<std::uint64_t>(c->audit_epoch_records);
     }
-    evidence::chain_report r = evidence::verify_chain(files, read_key(key_file));
+    std::string key = read_key(key_file);
+    std::vector<evidence::checkpoint> cps;
+    std::size_t forged = 0;
+    for (const std::string &m : maillogs) {
+        std::string err;
+        auto got = evidence::read_checkpoints(m, key, epoch_records, err);
+        if (!err.empty()) throw std::runtime_error(err);
+        for (auto &c : got) {
+            if (!c.valid) ++forged;
+            cps.push_back(std::move(c));
+        }
+    }
+    evidence::verify_options vo;
+    vo.epoch_records = epoch_records;
+    if (!maillogs.empty()) vo.checkpoints = &cps;
+    evidence::chain_report r = evidence::verify_chain(files, key, vo);
+    // A checkpoint whose MAC does not verify is not evidence: say so, never use it.
+    if (forged) std::printf("warning: %zu checkpoint line%s with a bad signature ignored\n", forged, forged == 1 ? "" : "s");
+    for (const std::string &b : r.breaks) std::printf("break: %s\n", util::printable(b, 500).c_str());
     if (r.ok()) {
-        std::printf("ok: %llu records in %zu file%s\n", static_cast<unsigned long long>(r.records), files.size(),
+        std::printf("ok: %llu records in %zu file%s", static_cast<unsigned long long>(r.records), files.size(),
                     files.size() == 1 ? "" : "s");
+        if (!maillogs.empty())
+            std::printf(", %llu checkpoint%s matched", static_cast<unsigned long long>(r.checkpoints),
+                        r.checkpoints == 1 ? "" : "s");
+        std::printf("\n");
         return 0;
     }
     std::printf("%s:%ld: seq %llu: %s: %s\n", util::printable(r.file, 300).c_str(), r.line,

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conf/snapshot.h"
+#include "evidence/audit_writer.h"
 #include "policyd/log.h"
 #include "policyd/server.h"
 #include "policyd/tlsmap.h"
@@ -71,6 +72,32 @@ bool drop_privileges(const std::string &user, const std::string &unix_path, poli
         lg.now(LOG_WARNING, "chown " + util::printable(unix_path, 200) + ": " + std::strerror(errno));
     if (::setgroups(0, nullptr) < 0 || ::setgid(pw->pw_gid) < 0 || ::setuid(pw->pw_uid) < 0) {
         lg.now(LOG_ERR, std::string("cannot drop privileges: ") + std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+// set_socket_access - the unix socket: owner [policyd] user, group postfix (when it exists), socket_mode
+bool set_socket_access(const std::string &path, const std::string &user, int mode, policyd::log &lg)
+{
+    if (path.empty())
+        return true;
+    if (::geteuid() == 0) {
+        uid_t uid = ::geteuid();
+        gid_t gid = ::getegid();
+        if (const passwd *pw = user.empty() ? nullptr : ::getpwnam(user.c_str())) {
+            uid = pw->pw_uid;
+            gid = pw->pw_gid;
+        }
+        if (const group *gr = ::getgrnam("postfix"))
+            gid = gr->gr_gid;
+        if (::chown(path.c_str(), uid, gid) < 0) {
+            lg.now(LOG_ERR, "chown " + util::printable(path, 200) + ": " + std::strerror(errno));
+            return false;
+        }
+    }
+    if (::chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) {
+        lg.now(LOG_ERR, "chmod " + util::printable(path, 200) + ": " + std::strerror(errno));
         return false;
     }
     return true;
@@ -167,7 +194,8 @@ int run_standalone(const options &o, std::shared_ptr<const conf::snapshot> snap,
         std::fprintf(stderr, "%s: %s\n", progname, e.what());
         return 1;
     }
-    if (!drop_privileges(snap->cfg->policyd_user, unix_path, lg))
+    if (!set_socket_access(unix_path, snap->cfg->policyd_user, snap->cfg->policyd_socket_mode, lg) ||
+        !drop_privileges(snap->cfg->policyd_user, "", lg))
         return 1;
     if (!o.foreground)
         daemonize();
@@ -218,10 +246,16 @@ int main(int argc, char **argv)
         lg.use_stderr();
     else
         lg.open_syslog(progname, snap->cfg->syslog_facility);
+    // Audit checkpoints and segment breaks go to syslog (the off-host copy of the mail log).
+    evidence::set_audit_logger([&lg](bool error, const std::string &line) { lg.now(error ? LOG_ERR : LOG_INFO, line); });
+    int rc = 1;
     try {
-        return o.spawn ? run_spawn(o, std::move(snap), lg) : run_standalone(o, std::move(snap), lg);
+        rc = o.spawn ? run_spawn(o, std::move(snap), lg) : run_standalone(o, std::move(snap), lg);
+        evidence::checkpoint_configured();   // the head of the audit chain at exit
     } catch (const std::exception &e) {
         lg.now(LOG_ERR, std::string("fatal: ") + e.what());
-        return 1;
+        rc = 1;
     }
+    evidence::set_audit_logger(nullptr);
+    return rc;
 }

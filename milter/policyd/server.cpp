@@ -3,6 +3,8 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
+#include <cstdint>
+#include <ctime>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -33,6 +35,8 @@ struct connection {
     bool closing = false;    // close once the replies are out
     bool want_write = false; // registered for EPOLLOUT
     bool reading = true;     // registered for EPOLLIN
+    std::int64_t last_ms = 0;    // last read or write progress (monotonic ms)
+    std::int64_t busy_ms = 0;    // since when a request is under way (0: none)
 };
 
 namespace {
@@ -43,6 +47,29 @@ constexpr std::size_t out_high_water = 256 * 1024;
 constexpr int max_events = 64;
 // Longest line length, whatever max_request_bytes allows.
 constexpr std::size_t max_line_bytes = 4096;
+
+// now_ms - monotonic milliseconds
+std::int64_t now_ms()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// busy - a request under way: bytes of an unfinished request, or replies not yet read
+bool busy(const connection &c)
+{
+    return c.reader.pending() > 0 || c.reader.discarding() || c.out_off < c.out.size();
+}
+
+// mark_busy - note when a request started (first unfinished byte or unread reply)
+void mark_busy(connection &c)
+{
+    if (!busy(c))
+        c.busy_ms = 0;
+    else if (c.busy_ms == 0)
+        c.busy_ms = c.last_ms;
+}
 
 // sys_error - "WHAT: strerror(errno)" as an exception
 [[noreturn]] void sys_error(const std::string &what)
@@ -70,8 +97,9 @@ int open_unix(const std::string &path)
         errno = e;
         sys_error("bind " + util::printable(path, 200));
     }
-    // Access is decided by the directory; replies are not secret.
-    ::chmod(path.c_str(), 0666);
+    // Security: no window in which others could connect; the daemon sets
+    // policyd.socket_mode (0660, group postfix) right after (set_socket_access).
+    ::chmod(path.c_str(), 0600);
     return fd;
 }
 
@@ -201,10 +229,11 @@ void server::process(connection &c, bool end_of_input)
         }
         // Partner decisions go to the audit log too; a decision that cannot
         // be recorded is not given (fail closed: defer).
-        if (!d.log.partner.empty() && snap_->cfg && !snap_->cfg->audit_log.empty()) {
+        if (!d.log.partner.empty() && snap_->cfg &&
+            !evidence::audit_settings_for(*snap_->cfg, evidence::audit_role::policyd).path.empty()) {
             try {
-                evidence::append_configured(snap_->cfg->audit_log, snap_->trace_key, snap_->cfg->audit_fsync,
-                                            policy::audit_record_of(d, ::time(nullptr)));
+                evidence::append_configured(*snap_->cfg, snap_->trace_key, policy::audit_record_of(d, ::time(nullptr)),
+                                            evidence::audit_role::policyd);
             } catch (const std::exception &e) {
                 log_.line(LOG_ERR, std::string("audit log: ") + util::printable(e.what(), 300));
                 d = policy::decide_internal_error(req_);
@@ -291,6 +320,7 @@ bool server::flush_out(connection &c)
         if (n <= 0)
             return false;   // peer gone: nothing more to say
         c.out_off += static_cast<std::size_t>(n);
+        c.last_ms = now_ms();
     }
     if (c.out_off == c.out.size()) {
         c.out.clear();
@@ -326,11 +356,13 @@ void server::on_readable(connection &c)
         c.eof = true;
     else if (n > 0)
         c.reader.append(rbuf_.data(), static_cast<std::size_t>(n));
+    c.last_ms = now_ms();
     process(c, c.eof);
     if (!flush_out(c)) {
         close_conn(c);
         return;
     }
+    mark_busy(c);
     update_events(c);
 }
 
@@ -345,6 +377,14 @@ void server::accept_all(int listen_fd, bool is_inet)
             if (errno != EAGAIN && errno != EWOULDBLOCK)
                 log_.now(LOG_WARNING, std::string("accept: ") + std::strerror(errno));
             return;
+        }
+        // Full: the connection idle longest makes room (its client reconnects
+        // when it needs us again); only when all are busy is the new one refused.
+        if (open_conns_ >= static_cast<std::size_t>(snap_->cfg->policyd_max_connections) && evict_idlest()) {
+            if (evicted_++ % 1000 == 0)
+                log_.now(LOG_INFO, "max_connections (" + std::to_string(snap_->cfg->policyd_max_connections) +
+                                       ") reached: closed the longest idle connection for a new one (" +
+                                       std::to_string(evicted_) + " so far)");
         }
         if (open_conns_ >= static_cast<std::size_t>(snap_->cfg->policyd_max_connections)) {
             ::close(fd);
@@ -362,6 +402,7 @@ void server::accept_all(int listen_fd, bool is_inet)
             conns_.resize(static_cast<std::size_t>(fd) + 64);
         auto c = std::make_unique<connection>();
         c->fd = fd;
+        c->last_ms = now_ms();
         c->reader.set_limits(limits());
         epoll_event ev{};
         ev.events = EPOLLIN;
@@ -372,6 +413,45 @@ void server::accept_all(int listen_fd, bool is_inet)
         }
         conns_[fd] = std::move(c);
         ++open_conns_;
+    }
+}
+
+// evict_idlest - close the connection idle longest (none busy); false if every one is busy
+bool server::evict_idlest()
+{
+    connection *victim = nullptr;
+    for (auto &c : conns_)
+        if (c && !busy(*c) && (!victim || c->last_ms < victim->last_ms))
+            victim = c.get();
+    if (!victim)
+        return false;
+    close_conn(*victim);
+    return true;
+}
+
+// expire - close connections idle past idle_timeout, or stuck in a request past request_timeout
+void server::expire()
+{
+    std::int64_t now = now_ms();
+    std::int64_t idle = std::int64_t{snap_->cfg->policyd_idle_timeout} * 1000;
+    std::int64_t request = std::int64_t{snap_->cfg->policyd_request_timeout} * 1000;
+    for (auto &p : conns_) {
+        if (!p)
+            continue;
+        connection &c = *p;
+        // A request has request_timeout from its first byte to its reply read, however slowly it trickles.
+        bool b = busy(c);
+        if (b ? c.busy_ms != 0 && now - c.busy_ms < request : now - c.last_ms < idle)
+            continue;
+        if (b && c.busy_ms == 0) {
+            c.busy_ms = now;
+            continue;
+        }
+        if (b && timed_out_++ % 1000 == 0)
+            log_.now(LOG_WARNING, "connection closed: request not completed within policyd.request_timeout (" +
+                                      std::to_string(snap_->cfg->policyd_request_timeout) + " s; " +
+                                      std::to_string(timed_out_) + " so far)");
+        close_conn(c);
     }
 }
 
@@ -399,7 +479,8 @@ int server::run(int listen_fd, bool is_inet)
     epoll_event events[max_events];
     bool stop = false;
     while (!stop) {
-        int n = ::epoll_wait(epoll_fd_, events, max_events, -1);
+        // A tick while connections are open, for the idle and request timeouts.
+        int n = ::epoll_wait(epoll_fd_, events, max_events, open_conns_ ? 250 : -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -428,11 +509,14 @@ int server::run(int listen_fd, bool is_inet)
                 } else if (events[i].events & EPOLLOUT) {
                     if (!flush_out(c))
                         close_conn(c);
-                    else
+                    else {
+                        mark_busy(c);
                         update_events(c);
+                    }
                 }
             }
         }
+        expire();
         log_.flush();
     }
     log_.now(LOG_INFO, "stopping");

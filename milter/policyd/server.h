@@ -17,7 +17,11 @@
 //   any number of requests. A peer that half-closes gets the answers to what
 //   it sent (a partial request is answered as malformed) and then the close.
 //   A peer that does not read its replies is not read from until they drain.
-//   Beyond max_connections, new connections are closed at once (logged).
+//   Beyond max_connections, a new connection takes the place of the one
+//   idle longest (no request under way); only when all are busy is it
+//   closed at once (logged). A connection idle for idle_timeout, or stuck
+//   in a request (partial request, unread replies) for request_timeout, is
+//   closed: a local client cannot hold the daemon.
 //
 //   Signals arrive through a signalfd: SIGHUP loads a new snapshot aside
 //   (conf/snapshot.h) and swaps it in when it loaded completely, else logs
@@ -63,6 +67,8 @@ private:
     bool flush_out(connection &c);
     void update_events(connection &c);
     void close_conn(connection &c);
+    bool evict_idlest();
+    void expire();
     policy::request_limits limits() const;
 
     std::string config_path_;
@@ -74,6 +80,8 @@ private:
     policy::request req_;                               // reused for every request
     std::vector<char> rbuf_;                            // read buffer
     long refused_ = 0;                                  // connections over max_connections
+    long evicted_ = 0;                                  // idle connections closed for new ones
+    long timed_out_ = 0;                                // connections closed by request_timeout
 };
 
 }  // namespace piiguard::policyd

@@ -258,7 +258,7 @@ sfsistat xxfi_eom(SMFICTX *ctx) {
         if (s) {
             try {
                 if (s->cfg)
-                    evidence::append_configured(s->cfg->audit_log, s->trace_key, s->cfg->audit_fsync, d.audit);
+                    evidence::append_configured(*s->cfg, s->trace_key, d.audit);
             } catch (const std::exception &e) {
                 log_warn(qid + ": audit log: " + util::printable(e.what(), 300) + "; tempfail");
                 smfi_setreply(ctx, const_cast<char *>("451"), const_cast<char *>("4.3.0"),

@@ -29,6 +29,7 @@
 #include <libmilter/mfapi.h>
 
 #include "conf/snapshot.h"
+#include "evidence/audit_writer.h"
 #include "smfi/callbacks.h"
 #include "smfi/log.h"
 #include "smfi/reload.h"
@@ -266,7 +267,17 @@ int run(const options &o) {
     smfi::reload_on_sighup(true);
     smfi::log_info("starting: config " + o.config + ", socket " + spec + ", mode " +
                    (cfg.milter_mode == conf::mode::monitor ? "monitor" : "enforce"));
+    // Audit checkpoints and segment breaks go to syslog (the off-host copy of the mail log).
+    evidence::set_audit_logger([](bool error, const std::string &line) {
+        if (error) smfi::log_error(line);
+        else smfi::log_info(line);
+    });
     int rc = smfi_main();
+    try {
+        evidence::checkpoint_configured();   // the head of the audit chain at shutdown
+    } catch (const std::exception &e) {
+        smfi::log_error(std::string("audit checkpoint: ") + e.what());
+    }
     // libmilter leaves a unix socket in place when running as root.
     struct stat st {};
     if (!path.empty() && lstat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode)) unlink(path.c_str());

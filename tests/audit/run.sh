@@ -70,11 +70,11 @@ w1=$!
 "$WRITER" "$A" "$KEY" 8 60 Q &
 w2=$!
 wait $w1 && wait $w2 || ko "concurrent writers exited non-zero"
-verify_is "two processes x 8 threads: chain verifies" "ok: 960 records in 1 file" "$A"
+verify_is "two processes x 8 threads: chain verifies" "ok: 961 records in 1 file" "$A"
 if awk -F'[:,]' '{ if ($2 != NR) { bad = 1 } } END { exit bad }' "$A"; then
-    ok "seq is continuous 1..960"
+    ok "seq is continuous 1..961"
 else
-    ko "seq is continuous 1..960"
+    ko "seq is continuous 1..961"
 fi
 if ! grep -q '"mac":"[0-9a-f]\{64\}"}$' "$A" || grep -vq '"prev":"[0-9a-f]\{64\}"' "$A"; then
     ko "every record has prev and mac"
@@ -102,11 +102,89 @@ verify_is "truncated last line is found" "$T:10: seq 10: malformed: truncated re
 # Rotation: 5 records, logrotate renames, a new process writes 3 more.
 R=$WORK/rot.jsonl
 "$WRITER" "$R" "$KEY" 1 5 R1 && mv "$R" "$R.1" && "$WRITER" "$R" "$KEY" 1 3 R2
-verify_is "rotated files verify as one chain" "ok: 8 records in 2 files" "$R.1" "$R"
-if head -n 1 "$R" | grep -q '^{"seq":6,'; then ok "the new file continues at seq 6"; else ko "the new file continues at seq 6"; fi
-verify_is "files given out of order are found" "$R.1:1: seq 1: inserted:" "$R" "$R.1"
+verify_is "rotated files verify as one chain" "ok: 9 records in 2 files" "$R.1" "$R"
+if head -n 1 "$R" | grep -q '^{"seq":7,'; then ok "the new file continues at seq 7 (after genesis + 5)"; else ko "the new file continues at seq 7"; fi
+verify_is "files given out of order are found (the chain does not start at its genesis)" "$R:1: seq 7: cut_head:" "$R" "$R.1"
 sed '1s/"client":"127.0.0.1"/"client":"10.6.6.6"/' "$R" >"$WORK/rot2.jsonl"
-verify_is "tampered first record of the second file is found" "$WORK/rot2.jsonl:1: seq 6: edited:" "$R.1" "$WORK/rot2.jsonl"
+verify_is "tampered first record of the second file is found" "$WORK/rot2.jsonl:1: seq 7: edited:" "$R.1" "$WORK/rot2.jsonl"
+# --- finding 1: truncation and rollback, against signed checkpoints from the mail log ----
+C=$WORK/cp.jsonl
+ML=$WORK/mail.log
+"$WRITER" "$C" "$KEY" 1 8 C "$ML"   # genesis + 8 records; checkpoints at seq 2 and 9
+verify_cp() { _n=$1 _e=$2; shift 2; verify_is "$_n" "$_e" --checkpoints "$ML" "$@"; }
+verify_cp "whole log against its checkpoints" "ok: 9 records in 1 file, 2 checkpoints matched" "$C"
+head -n 2 "$C" >"$T"
+verify_cp "head -n 2: cut tail found" "$T:0: seq 2: cut_tail: records 3..9 missing" "$T"
+tail -n 2 "$C" >"$T"
+verify_is "tail -n 2: cut head found (no checkpoints needed)" "$T:1: seq 8: cut_head: records 1..7 missing" "$T"
+: >"$T"
+verify_is "empty file: not 'ok: 0 records'" "$T:0: seq 0: cut_tail: no records" "$T"
+verify_cp "empty file against the checkpoints: cut tail" "$T:0: seq 0: cut_tail: records 1..9 missing" "$T"
+# The issue's live cut: 8 records cut to 6, then a restarted writer adds more (seq 8, 9 again).
+head -n 7 "$C" >"$T"
+"$WRITER" "$T" "$KEY" 1 2 X
+verify_is "rolled-back log alone still chains (why checkpoints are needed)" "ok: 9 records in 1 file" "$T"
+verify_cp "rolled-back log against the checkpoints: rollback at seq 9" "$T:9: seq 9: rollback:" "$T"
+sed 's/seq=9 /seq=10 /' "$ML" >"$WORK/forged.log"
+_got=$("$PG" audit verify --key "$KEY" --checkpoints "$WORK/forged.log" "$C" 2>&1)
+case "$_got" in
+"warning: 1 checkpoint line with a bad signature ignored"*"ok: 9 records"*) ok "a forged checkpoint is reported and not used" ;;
+*) ko "a forged checkpoint is reported and not used" "$_got" ;;
+esac
+
+# --- forward security: with the current epoch's key, older records cannot be rewritten ------
+F=$WORK/fs.jsonl
+"$WRITER" "$F" "$KEY" 1 9 F "$WORK/fs.log" 4   # epochs of 4 records: seq 1..4 ep 0, 5..8 ep 1, 9..10 ep 2
+CUR=$WORK/current.key
+python3 - "$KEY" "$CUR" <<'PY'
+import hmac, hashlib, sys
+k = bytes.fromhex(open(sys.argv[1]).read().strip())
+for _ in range(2):   # epoch 2: two evolutions of the initial key
+    k = hmac.new(k, b"piiguard audit key evolve", hashlib.sha256).digest()
+open(sys.argv[2], "w").write(k.hex())
+PY
+# resign LINE_NO FROM TO - a copy of $F in $T with one record edited and MAC it again with the current epoch's key
+resign() {
+    python3 - "$F" "$CUR" "$1" "$2" "$3" >"$T" <<'PY'
+import hmac, hashlib, sys
+lines = open(sys.argv[1]).read().split("\n")[:-1]
+k = bytes.fromhex(open(sys.argv[2]).read().strip())
+i = int(sys.argv[3]) - 1
+l = lines[i].replace(sys.argv[4], sys.argv[5])
+body = l[:l.rindex(',"mac":"')] + "}"
+lines[i] = body[:-1] + ',"mac":"' + hmac.new(k, body.encode(), hashlib.sha256).hexdigest() + '"}'
+print("\n".join(lines))
+PY
+}
+resign 3 '"verdict":"accept"' '"verdict":"reject"'
+verify_is "record of epoch 0 rewritten with the epoch-2 key: found" "$T:3: seq 3: edited:" "$T"
+resign 3 ',"ep":0,' ',"ep":2,'
+verify_is "same, claiming epoch 2: found (the epoch is bound to seq)" "$T:3: seq 3: edited:" "$T"
+resign 10 '"verdict":"accept"' '"verdict":"reject"'
+if cmp -s "$F" "$T"; then ko "could not edit record 10"; fi
+verify_is "a record of the current epoch re-signed with its key still verifies (the documented limit)" "ok: 10 records" "$T"
+
+# A writer restarted over a log cut while it was down records a break: visible in verify and report.
+S=$WORK/seg.jsonl
+PIIGUARD_TEST_KEY_STATE=$WORK/seg.state "$WRITER" "$S" "$KEY" 1 8 S "$WORK/seg.log"
+head -n 7 "$S" >"$S.cut" && mv "$S.cut" "$S"
+PIIGUARD_TEST_KEY_STATE=$WORK/seg.state "$WRITER" "$S" "$KEY" 1 1 S2 "$WORK/seg.log"
+if grep -q 'was cut or rolled back: found seq 7, expected seq 9' "$WORK/seg.log"; then ok "the restarted writer logs the cut it found"
+else ko "the restarted writer logs the cut it found" "$(tail -n 2 "$WORK/seg.log")"; fi
+_got=$("$PG" audit verify --key "$KEY" "$S" 2>&1)
+case "$_got" in
+"break: $S:8: seq 10: the writer found the log cut or rolled back at seq 7 (records 8..9 lost or rewritten); new segment"*"segment_break"*)
+    ok "audit verify shows the segment break with the seq range" ;;
+*) ko "audit verify shows the segment break with the seq range" "$_got" ;;
+esac
+"$PG" audit report --key "$KEY" --audit-log "$S" "$FIX/classic.log" >/dev/null 2>"$OUT/segreport.err"
+if grep -q "seg.jsonl:8: segment break" "$OUT/segreport.err"; then ok "audit report shows the segment break"
+else ko "audit report shows the segment break" "$(head -c 300 "$OUT/segreport.err")"; fi
+
+"$PG" audit report --key "$KEY" --audit-log "$F" "$FIX/classic.log" >/dev/null 2>"$OUT/fsreport.err"
+if grep -q 'bad MAC' "$OUT/fsreport.err"; then ko "report on a log with epochs of 4 records: $(head -n 2 "$OUT/fsreport.err")"
+else ok "report takes the epoch length from the genesis record (no false alarm)"; fi
+
 _got=$("$PG" audit verify --key "$KEY" 2>&1)
 [ $? -eq 2 ] && ok "verify without files is a usage error (2)" || ko "verify without files is a usage error" "$_got"
 
@@ -162,6 +240,7 @@ if [ -s "$PF/maillog" ] && [ -f "$PF/milter.log" ] && [ -s "$PF/scenarios.jsonl"
     E2E_LOGS="$PF/maillog $PF/milter.log"
     AUDIT_OPTS=""
     for f in "$PF"/audit-*.log; do [ -f "$f" ] && AUDIT_OPTS="$AUDIT_OPTS --audit-log $f"; done
+    [ -n "$AUDIT_OPTS" ] && AUDIT_OPTS="--key $PF/trace.key $AUDIT_OPTS"
     # shellcheck disable=SC2086
     if "$PG" audit report $AUDIT_OPTS $E2E_LOGS >"$OUT/e2e.jsonl" 2>"$OUT/e2e.err"; then
         ok "report from the e2e logs"
@@ -231,6 +310,33 @@ EOF
     fi
 else
     ko "e2e: tests/out/postfix/{maillog,milter.log,scenarios.jsonl} exist" "run tests/postfix/run.sh first"
+fi
+
+# --- finding 6/7: audit report verifies every audit record it reads ---------------------------
+if [ -n "$E2E_LOGS" ] && [ -f "$PF/audit-hipaa.log" ]; then
+    # shellcheck disable=SC2086
+    "$PG" audit report --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >/dev/null 2>"$OUT/nokey.err"
+    [ $? -eq 2 ] && grep -q 'needs the audit key' "$OUT/nokey.err" && ok "report --audit-log without a key is refused (2)" ||
+        ko "report --audit-log without a key is refused" "$(head -c 200 "$OUT/nokey.err")"
+    # The first decision record (after the genesis record): its verdict forged.
+    L=$(grep -n '"queue_id":"[^"]' "$PF/audit-hipaa.log" | head -n 1 | cut -d: -f1)
+    Q=$(sed -n "${L}s/.*\"queue_id\":\"\([^\"]*\)\".*/\1/p" "$PF/audit-hipaa.log")
+    sed "${L}s/\"verdict\":\"/\"verdict\":\"forged-/" "$PF/audit-hipaa.log" >"$WORK/audit-bad.log"
+    cmp -s "$PF/audit-hipaa.log" "$WORK/audit-bad.log" && ko "could not forge the audit record (line ${L:-none})"
+    # shellcheck disable=SC2086
+    "$PG" audit report --key "$PF/trace.key" --audit-log "$WORK/audit-bad.log" $E2E_LOGS >"$OUT/bad.jsonl" 2>"$OUT/bad.err"
+    jcheck "a forged audit record is flagged in the report (audit_record_invalid), not used" "$OUT/bad.jsonl" "
+m = by['$Q']
+assert 'audit_record_invalid' in m['flags'], m['flags']
+assert 'forged' not in m['verdict'], m['verdict']"
+    if grep -q "audit-bad.log:$L: audit record with a bad MAC" "$OUT/bad.err"; then ok "the bad record is named on standard error"
+    else ko "the bad record is named on standard error" "$(head -c 300 "$OUT/bad.err")"; fi
+    # shellcheck disable=SC2086
+    "$PG" audit report --key "$PF/trace.key" --audit-log "$PF/audit-hipaa.log" $E2E_LOGS >"$OUT/good.jsonl" 2>"$OUT/good.err"
+    jcheck "the genuine audit records raise no flag of their own" "$OUT/good.jsonl" "
+assert not any('audit_record_invalid' in m['flags'] for m in msgs)"
+else
+    ko "audit report verification tests" "no e2e logs in $PF (run tests/postfix/run.sh first)"
 fi
 
 # --- the HTML report in headless Chromium ------------------------------------------

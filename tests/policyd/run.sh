@@ -125,7 +125,7 @@ for s in socks:
 print(closed)
 EOF
 n=$(tail -n 1 "$T/maxconn.out")
-if [ "$n" = 10 ]; then ok "max_connections 150: 10 of 160 connections closed at once"; else ko "max_connections: $(cat "$T/maxconn.out")"; fi
+if [ "$n" = 10 ]; then ok "max_connections 150, 160 idle connections: the 10 idlest closed for the newer ones"; else ko "max_connections: $(cat "$T/maxconn.out")"; fi
 r=$(ask)
 [ "$r" = DUNNO ] && ok "serving after max_connections was reached" || ko "after max_connections: $r"
 
@@ -136,6 +136,38 @@ pf_wait 5 gone "$PID"
 if kill -0 "$PID" 2>/dev/null; then ko "still running after SIGTERM"; else
     wait "$PID"; rc=$?
     [ $rc -eq 0 ] && ok "SIGTERM: clean exit 0" || ko "SIGTERM: exit $rc"
+fi
+
+# ---- finding 4: policyd holds its ground (idle timeout, request deadline, 0660, overload) ----
+LCONF=$T/load.toml
+LSOCK=$T/load.sock
+sed -e 's/^max_connections = .*/max_connections = 8\nidle_timeout = 2\nrequest_timeout = 2/' "$CONF" >"$LCONF"
+"$BIN" -f -c "$LCONF" -p "unix:$LSOCK" 2>"$T/load.log" &
+LPID=$!
+echo "$LPID" >>"$T/pids"
+if pf_wait 10 pf_socket_ready "$LSOCK"; then
+    mode=$(stat -c %a "$LSOCK")
+    grp=$(stat -c %G "$LSOCK")
+    want_grp=$(getent group postfix >/dev/null && echo postfix || stat -c %G "$LSOCK")
+    if [ "$mode" = 660 ] && [ "$grp" = "$want_grp" ]; then ok "the socket is mode 0660, group $grp (policyd.socket_mode)"
+    else ko "socket mode $mode group $grp, want 660 group $want_grp"; fi
+    # A local user outside the group cannot connect at all.
+    if command -v setpriv >/dev/null 2>&1; then
+        if setpriv --reuid=1 --regid=1 --clear-groups python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])' "$LSOCK" 2>/dev/null; then
+            ko "uid 1 could connect to the policy socket"
+        else
+            ok "uid 1 (not in group postfix) cannot connect to the policy socket"
+        fi
+    fi
+    python3 tests/policyd/load_test.py "$LSOCK" 8 2 2 >"$T/load.out" 2>&1
+    cat "$T/load.out"
+    pass=$((pass + $(grep -c '^ok: ' "$T/load.out")))
+    fail=$((fail + $(grep -c '^FAIL: ' "$T/load.out")))
+    [ "$(grep -c '^ok: \|^FAIL: ' "$T/load.out")" -eq 4 ] || ko "load_test.py did not run to the end: $(tail -n 3 "$T/load.out")"
+    if kill -0 "$LPID" 2>/dev/null; then ok "daemon alive after the load test"; else ko "daemon died under load"; fi
+    kill -TERM "$LPID"
+else
+    ko "load-test daemon did not start: $(cat "$T/load.log")"
 fi
 
 # ---- spawn mode -------------------------------------------------------------
@@ -172,9 +204,9 @@ req recipient=bob@hospital.example,encryption_protocol=TLSv1.3,encryption_cipher
     recipient=bob@hospital.example recipient=someone@ordinary.example >"$T/audit.in"
 "$BIN" -s -c "$T/audit.toml" <"$T/audit.in" >"$T/audit.out" 2>"$T/audit.err"
 records=$(wc -l <"$T/audit/policy-audit.jsonl" 2>/dev/null || echo 0)
-if [ "$records" -eq 2 ] && grep -q '"source":"policyd"' "$T/audit/policy-audit.jsonl" &&
+if [ "$records" -eq 3 ] && grep -q '"source":"policyd"' "$T/audit/policy-audit.jsonl" &&
     ./piiguard audit verify --key "$T/audit/audit.key" "$T/audit/policy-audit.jsonl" >"$T/audit.verify" 2>&1; then
-    ok "audit log: the 2 partner decisions recorded (not the ordinary domain), chain verifies"
+    ok "audit log: genesis + the 2 partner decisions recorded (not the ordinary domain), chain verifies"
 else
     ko "audit log: $records records; $(cat "$T/audit.err" "$T/audit.verify" 2>/dev/null | head -n 3)"
 fi
@@ -227,5 +259,54 @@ if pf_log_has 'warning: .*piiguard-policy'; then
     ko "Postfix logged policy warnings: $(pf_log_lines 'warning: .*piiguard-policy' | head -n 2)"
 else
     ok "no Postfix warnings about the policy service"
+fi
+
+# ---- finding 3: the shipped spawn(8) snippet with auditing on, in a real Postfix ----
+# The configuration the milter uses too: a trace key only root can read, the
+# milter's audit log; the policy daemon has its own log and key, owned by nobody.
+mkdir -p "$T/keys" "$T/paudit"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/keys/trace.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$T/paudit/policy-audit.key"
+chmod 600 "$T/keys/trace.key" "$T/paudit/policy-audit.key"
+chmod 700 "$T/keys"
+chown -R nobody "$T/paudit"
+chmod 700 "$T/paudit"
+ACONF=$T/spawn-audit.toml
+sed -e "s|^key_file = \"\".*|key_file = \"$T/keys/trace.key\"|" \
+    -e "s|^max_connections = .*|&\naudit_log = \"$T/paudit/policy-audit.jsonl\"\naudit_key_file = \"$T/paudit/policy-audit.key\"\naudit_key_state = \"$T/paudit/policy-audit.state\"|" \
+    "$CONF" >"$ACONF"
+printf '\n[audit]\nlog = "%s"\n' "$T/keys/milter-audit.jsonl" >>"$ACONF"
+chmod 644 "$ACONF"
+PORT=$(pf_free_port)
+pf_instance edgea
+pf_conf edgea "smtpd_recipient_restrictions = check_policy_service unix:private/piiguard-policy, permit"
+{
+    echo "127.0.0.1:$PORT inet n  -       n       -       -       smtpd"
+    # contrib/postfix/policyd.master.cf.snippet, verbatim but for the paths of the program and the config
+    pf_snippet_lines contrib/postfix/policyd.master.cf.snippet |
+        sed -e "s|/usr/local/sbin/piiguard-policyd|$BIN|" -e "s|/etc/piiguard/piiguard.toml|$ACONF|"
+} | pf_master edgea
+if grep -q "user=nobody argv=$BIN -c $ACONF" "$PF_T/edgea/etc/master.cf" && pf_start edgea; then
+    ok "Postfix on 127.0.0.1:$PORT with the shipped policyd.master.cf.snippet (spawn as nobody), auditing on"
+    scenario "auditing on: partner over TLS 1.3 accepted" tls1.3 bob@hospital.example accept
+    scenario "auditing on: partner in clear refused" none bob@hospital.example "554 5.7.1"
+    PA=$T/paudit/policy-audit.jsonl
+    records=$(wc -l <"$PA" 2>/dev/null || echo 0)
+    owner=$(stat -c %U "$PA" 2>/dev/null)
+    if [ "$records" -eq 3 ] && [ "$owner" = nobody ] && grep -q '"source":"policyd","kid":"p1"' "$PA" &&
+        ./piiguard audit verify --key "$T/paudit/policy-audit.key" "$PA" >"$T/pa.verify" 2>&1; then
+        ok "the policy daemon (nobody) wrote its own audit log: genesis + 2 decisions, kid p1, chain verifies"
+    else
+        ko "policy audit log: $records records, owner $owner, verify: $(cat "$T/pa.verify" 2>/dev/null)"
+    fi
+    if [ -s "$T/keys/milter-audit.jsonl" ]; then ko "the policy daemon wrote into the milter's audit log"
+    else ok "the milter's audit log and the trace key were left alone"; fi
+    if pf_log_has 'piiguard-policyd.*(fatal|Permission denied|internal error)'; then
+        ko "policy daemon errors: $(pf_log_lines 'piiguard-policyd.*(fatal|Permission denied|internal error)' | head -n 2)"
+    else
+        ok "no fatal or permission error from the policy daemon"
+    fi
+else
+    ko "Postfix with the policyd snippet did not start"
 fi
 finish

@@ -397,7 +397,10 @@ r_filter() {
     for _f in "$(file_to edge-av r4@piiguard.test bob@edge-av.test)" "$(file_to mx r4@piiguard.test ann@partner.test)"; do
         [ "$(pf_header_count "$_f" X-Test-Filter)" -eq 1 ] || { fail "a copy skipped the content filter"; return 1; }
         [ "$(pf_header_count "$_f" X-PIIGuard-Trace)" -eq 1 ] || { fail "$(pf_header_count "$_f" X-PIIGuard-Trace) trace headers, expected the first pass's one"; return 1; }
-        "$PIIGUARD" verify --key "$PF_T/trace.key" "$_f" >/dev/null 2>&1 || { fail "trace does not verify"; return 1; }
+        # the trace binds the whole envelope: a copy's verifier names every recipient
+        "$PIIGUARD" verify --key "$PF_T/trace.key" --rcpt bob@edge-av.test --rcpt ann@partner.test \
+            --rcpt old4@legacy.test "$_f" >"$PF_T/r4-verify.out" 2>&1 ||
+            { fail "trace does not verify: $(head -c 200 "$PF_T/r4-verify.out")"; return 1; }
     done
     via_tls edge-av ann@partner\\.test "$MX_TLS" || return 1
     pf_log_has "postfix-edge-av/scan/smtp\[[0-9]+\]: $PF_QID: to=<ann@partner\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$FILTER,.* status=sent" || { fail "the first pass did not go to the filter"; return 1; }
@@ -415,6 +418,7 @@ r_bounce() {
     accepted || return 1
     _rej="postfix-edge/piiguard-tls1[23]/smtp\[[0-9]+\]: $PF_QID: to=<nobody@refuse\.test>, relay=127\.0\.0\.1\[127\.0\.0\.1\]:$REFUSE,.* status=bounced"
     pf_wait 20 pf_log_has "$_rej" || { fail "the partner did not refuse: $(pf_log_lines "$PF_QID: to=<nobody" | tail -n 1 | cut -c1-200)"; return 1; }
+    pf_wait 20 pf_log_has "postfix-edge/bounce\[[0-9]+\]: $PF_QID: sender non-delivery notification: " || true
     _bq=$(pf_log_lines "postfix-edge/bounce\[[0-9]+\]: $PF_QID: sender non-delivery notification: " | head -n 1 | sed -E 's/.*notification: ([0-9A-F]+).*/\1/')
     [ -n "$_bq" ] || { fail "no non-delivery notification"; return 1; }
     # Postfix-made mail reaches the milter without recipient macros: the bounce

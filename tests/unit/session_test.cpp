@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "evidence/body_hash.h"
 #include "evidence/trace_header.h"
 #include "policy_fixture.h"
 #include "session/session.h"
@@ -108,9 +109,11 @@ TEST_CASE("an IBAN over TLS 1.3 is accepted, routed, and carries a trace header 
     CHECK(*added(d, "X-PIIGuard-Route") == "piiguard-tls12:bureau.example");   // the next hop Postfix chose
     REQUIRE(added(d, "X-PIIGuard-Trace"));
     const std::string &trace = *added(d, "X-PIIGuard-Trace");
-    CHECK(trace.find("by piiguard; v=1; qid=3F2A1C0D; t=2026-11-27T03:04:05Z; client=127.0.0.1; tls=TLSv1.3; "
+    CHECK(trace.find("by piiguard; v=2; qid=3F2A1C0D; t=2026-11-27T03:04:05Z; client=127.0.0.1; tls=TLSv1.3; "
                      "cipher=TLS_AES_256_GCM_SHA384; bits=256; cert=none; pii=iban:1; profile=gdpr; "
-                     "verdict=accept; outbound=piiguard-tls12; kid=k1; sig=") == 0);
+                     "verdict=accept; outbound=piiguard-tls12; bh=" +
+                     evidence::relaxed_body_hash(pii_body) + "; fh=") == 0);
+    CHECK(trace.find("; rn=1; kid=k1; sig=") != std::string::npos);   // the one recipient
     CHECK(evidence::verify_trace(trace, message_id, date, test_trace_key, "k1").status ==
           evidence::trace_status::ok);
     CHECK(evidence::verify_trace(trace, "<other@acme.example>", date, test_trace_key).status ==
@@ -480,4 +483,71 @@ TEST_CASE("the trace does not carry an authenticated user's address unless confi
         CHECK(d.log_line.find("client=198.51.100.7") != std::string::npos);
     }
 }
+}
+
+TEST_SUITE("session") {
+
+TEST_CASE("the trace binds the body as received, the From header and the envelope recipients (v=2)") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    c.begin_message();
+    c.rcpt({"<Payroll@bureau.example>", "smtp", "bureau.example"});
+    c.rcpt({"<audit@bureau.example>", "smtp", "bureau.example"});
+    for (const header &h : headers()) c.header(h.name, h.value);
+    c.end_of_headers();
+    // Chunked as the MTA likes; the hash streams.
+    for (std::size_t i = 0; i < clean_body.size(); i += 7) c.body(std::string_view(clean_body).substr(i, 7));
+    session::decision d = c.end_of_message("3F2A1C0D", now);
+    REQUIRE(added(d, "X-PIIGuard-Trace"));
+    const std::string trace = *added(d, "X-PIIGuard-Trace");
+    CHECK(trace.find("; pii=none; ") != std::string::npos);
+    CHECK(trace.find("; rn=2; ") != std::string::npos);
+
+    evidence::trace_content same;
+    same.body_hash = evidence::relaxed_body_hash(clean_body);
+    same.from = "HR Team <hr@acme.example>";
+    same.have_recipients = true;
+    same.recipients = {"audit@bureau.example", "payroll@bureau.example"};
+    CHECK(evidence::verify_trace(trace, message_id, date, test_trace_key, "k1", &same).status ==
+          evidence::trace_status::ok);
+
+    // Finding 5: the clean message's trace moved onto a message with PII no longer verifies.
+    evidence::trace_content moved = same;
+    moved.body_hash = evidence::relaxed_body_hash(pii_body);
+    evidence::trace_check r = evidence::verify_trace(trace, message_id, date, test_trace_key, "k1", &moved);
+    CHECK(r.status == evidence::trace_status::body_mismatch);
+    moved = same;
+    moved.from = "Mallory <m@evil.example>";
+    CHECK(evidence::verify_trace(trace, message_id, date, test_trace_key, "k1", &moved).status ==
+          evidence::trace_status::from_mismatch);
+    moved = same;
+    moved.recipients = {"payroll@bureau.example"};
+    CHECK(evidence::verify_trace(trace, message_id, date, test_trace_key, "k1", &moved).status ==
+          evidence::trace_status::rcpt_mismatch);
+}
+
+TEST_CASE("recipients and body of one message do not leak into the next") {
+    test_policy p;
+    session::connection c(p.snapshot());
+    open(c, tls13());
+    c.begin_message();
+    c.rcpt({"<a@x.example>", "smtp", "bureau.example"});
+    c.abort_message();
+    c.begin_message();
+    c.rcpt({"<b@x.example>", "smtp", "bureau.example"});
+    for (const header &h : headers()) c.header(h.name, h.value);
+    c.end_of_headers();
+    c.body(clean_body);
+    session::decision d = c.end_of_message("3F2A1C0D", now);
+    REQUIRE(added(d, "X-PIIGuard-Trace"));
+    evidence::trace_content t;
+    t.body_hash = evidence::relaxed_body_hash(clean_body);
+    t.from = "HR Team <hr@acme.example>";
+    t.have_recipients = true;
+    t.recipients = {"b@x.example"};
+    CHECK(evidence::verify_trace(*added(d, "X-PIIGuard-Trace"), message_id, date, test_trace_key, "k1", &t).status ==
+          evidence::trace_status::ok);
+}
+
 }

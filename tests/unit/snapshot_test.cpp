@@ -148,7 +148,7 @@ TEST_SUITE("snapshot") {
 
         d.write("t.key", "short");
         CHECK(load_error(path) == path + ":5:12: key 'trace.key_file': trace key in " + key_path +
-                                      " is too short (at least 16 bytes or 32 hex digits)");
+                                      ": key is too short (at least 16 bytes, or 32 hex digits)");
     }
 
     TEST_CASE("a key readable by others loads with a warning note") {

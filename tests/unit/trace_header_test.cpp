@@ -30,6 +30,7 @@ trace_fields sample() {
     f.verdict = "accept";
     f.outbound = "piiguard-tls12";
     f.key_id = "k1";
+    f.version = 1;   // the old format: these tests show v=1 traces still verify as v=1
     return f;
 }
 
@@ -77,6 +78,7 @@ TEST_CASE("clean mail says pii=none, empty fields say none") {
     f.time = 0;
     f.verdict = "accept";
     f.key_id = "k1";
+    f.version = 1;
     std::string v = sign_trace(f, "", "", key);
     CHECK(v.find("; pii=none; profile=none; verdict=accept; outbound=none; ") != std::string::npos);
     CHECK(v.find("; client=none; tls=none; cipher=none; bits=0; cert=none; ") != std::string::npos);
@@ -180,7 +182,9 @@ TEST_CASE("malformed values, other versions and other key ids are reported as su
         trace_check r = verify_trace(value, mid, date, key);
         CHECK(trace_status_name(r.status) == std::string("malformed"));
     }
-    CHECK(verify_trace(replace_field(v, "v", "2"), mid, date, key).status == trace_status::unknown_version);
+    CHECK(verify_trace(replace_field(v, "v", "3"), mid, date, key).status == trace_status::unknown_version);
+    // A v=1 trace relabelled v=2 lacks the content bindings: not accepted as v=2.
+    CHECK(verify_trace(replace_field(v, "v", "2"), mid, date, key).status == trace_status::malformed);
     CHECK(verify_trace(v, mid, date, key, "k2").status == trace_status::wrong_key_id);
     CHECK(verify_trace(v, mid, date, key, "k1").status == trace_status::ok);
 }
@@ -194,3 +198,102 @@ TEST_CASE("status names") {
 }
 
 }  // TEST_SUITE
+
+TEST_SUITE("trace_header") {
+
+// v2 - the sample as the milter writes it now
+trace_fields v2_sample() {
+    trace_fields f = sample();
+    f.version = 2;
+    f.pii.clear();   // a clean message: pii=none
+    f.body_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    f.from = "HR <hr@acme.example>";
+    f.recipients = {"<Payroll@Bureau.example>", "audit@bureau.example", "payroll@bureau.example"};
+    return f;
+}
+
+trace_content v2_content() {
+    trace_content c;
+    c.body_hash = "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=";
+    c.from = " HR <hr@acme.example>\r\n";
+    c.have_recipients = true;
+    c.recipients = {"audit@bureau.example", "payroll@bureau.example"};
+    return c;
+}
+
+TEST_CASE("v=2 carries bh, fh, rh, rn after outbound and verifies against the same content") {
+    std::string v = sign_trace(v2_sample(), mid, date, key);
+    CHECK(v.find("by piiguard; v=2; ") == 0);
+    CHECK(v.find("; outbound=piiguard-tls12; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; fh=") !=
+          std::string::npos);
+    CHECK(v.find("; rn=2; kid=k1; sig=") != std::string::npos);
+    // No address in clear in the header (keyed hashes only).
+    CHECK(v.find("bureau") == std::string::npos);
+    CHECK(v.find("acme") == std::string::npos);
+    trace_content c = v2_content();
+    trace_check r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::ok);
+    CHECK(r.version == 2);
+    REQUIRE(r.bindings.size() == 3);
+    CHECK(r.bindings[0] == std::pair<std::string, std::string>("body", "ok"));
+    CHECK(r.bindings[1] == std::pair<std::string, std::string>("from", "ok"));
+    CHECK(r.bindings[2] == std::pair<std::string, std::string>("rcpt", "ok"));
+}
+
+TEST_CASE("v=2 says which binding failed") {
+    std::string v = sign_trace(v2_sample(), mid, date, key);
+    trace_content c = v2_content();
+    c.body_hash = "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY=";
+    trace_check r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::body_mismatch);
+    CHECK(std::string(trace_status_name(r.status)) == "body_mismatch");
+    c = v2_content();
+    c.from = "HR <hr@acme.example.evil>";
+    CHECK(verify_trace(v, mid, date, key, "k1", &c).status == trace_status::from_mismatch);
+    c = v2_content();
+    c.recipients.push_back("mallory@evil.example");
+    CHECK(verify_trace(v, mid, date, key, "k1", &c).status == trace_status::rcpt_mismatch);
+    // Several at once: the first is the status, every one is listed.
+    c.body_hash = "x";
+    r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::body_mismatch);
+    REQUIRE(r.bindings.size() == 3);
+    CHECK(r.bindings[0].second == "mismatch");
+    CHECK(r.bindings[1].second == "ok");
+    CHECK(r.bindings[2].second == "mismatch");
+    // Unknown recipients: reported unchecked, never ok.
+    c = v2_content();
+    c.have_recipients = false;
+    r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::ok);
+    CHECK(r.bindings[2] == std::pair<std::string, std::string>("rcpt", "unchecked"));
+}
+
+TEST_CASE("v=2: editing a binding field breaks the signature; dropping one is malformed") {
+    std::string v = sign_trace(v2_sample(), mid, date, key);
+    trace_content c = v2_content();
+    CHECK(verify_trace(replace_field(v, "bh", "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY="), mid, date, key, "k1",
+                       &c)
+              .status == trace_status::bad_signature);
+    CHECK(verify_trace(replace_field(v, "rn", "3"), mid, date, key, "k1", &c).status == trace_status::bad_signature);
+    std::string dropped = v;
+    std::size_t p = dropped.find("; bh=");
+    dropped.erase(p, dropped.find(';', p + 1) - p);
+    CHECK(verify_trace(dropped, mid, date, key, "k1", &c).status == trace_status::malformed);
+}
+
+TEST_CASE("v=1 traces still verify as v=1, without content bindings") {
+    std::string v = sign_trace(sample(), mid, date, key);
+    trace_content c = v2_content();
+    trace_check r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::ok);
+    CHECK(r.version == 1);
+    CHECK(r.bindings.empty());
+}
+
+TEST_CASE("canonical recipients: brackets, case and duplicates do not matter") {
+    CHECK(canonical_recipients({"<B@X.example>", " a@x.example", "b@x.example"}) == "a@x.example,b@x.example");
+    CHECK(canonical_recipients({}) == "");
+}
+
+}

@@ -152,6 +152,14 @@ void set_octal_mode(reader &r, const toml::node &n, const param_row &p, config &
     c.milter_socket_mode = std::stoi(s, nullptr, 8);
 }
 
+// set_policyd_octal_mode - policyd.socket_mode, as milter.socket_mode
+void set_policyd_octal_mode(reader &r, const toml::node &n, const param_row &p, config &c) {
+    int keep = c.milter_socket_mode;
+    set_octal_mode(r, n, p, c);
+    c.policyd_socket_mode = c.milter_socket_mode;
+    c.milter_socket_mode = keep;
+}
+
 // set_postfix_action - a Postfix access(5) action word, optional text
 void set_postfix_action(reader &r, const toml::node &n, const param_row &p, config &c) {
     static constexpr std::string_view words[] = {"DEFER_IF_PERMIT", "DEFER_IF_REJECT", "DEFER", "REJECT",
@@ -376,6 +384,20 @@ const param_row rows[] = {
     {"audit.fsync", "string", "always", 0, 0, "always|interval|never",
      "when the audit log is flushed to disk: after each record, once a second, or never",
      SET((c.audit_fsync = r.choice(n, p.name, p.choices))), nullptr},
+    {"audit.key_file", "path", "empty", 0, 0, "",
+     "initial (epoch 0) MAC key of the audit records, key file format as trace.key_file; \"\" = the trace key",
+     SET((c.audit_key_file = r.path(n, p.name, true))), nullptr},
+    {"audit.key_state", "path", "empty", 0, 0, "",
+     "file holding the current epoch's evolved audit key (forward security); \"\" = kept in memory only",
+     SET((c.audit_key_state = r.path(n, p.name, true))), nullptr},
+    {"audit.epoch_records", "int", "1000", 1, 1000000000, "",
+     "records per audit key epoch; the key evolves one way at each epoch and the old one is erased",
+     SET((c.audit_epoch_records = static_cast<long>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"audit.checkpoint_interval", "int", "300", 0, 86400, "",
+     "seconds between signed checkpoints of the chain head to syslog (also at shutdown); 0 = at shutdown only",
+     SET((c.audit_checkpoint_interval = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"audit.key_id", "string", "a1", 0, 0, "", "key id written into each audit record of the milter",
+     SET((c.audit_key_id = r.name(n, p.name, ident_chars, 32))), nullptr},
 
     {"policyd.socket", "socket", "unix:/run/piiguard/policyd.sock", 0, 0, "",
      "listen socket of piiguard-policyd (unused under spawn(8)); -p overrides",
@@ -400,6 +422,26 @@ const param_row rows[] = {
      "the site's own smtp_tls_policy_maps table (source format: KEY LEVEL [attributes]); its entries stronger "
      "than the piiguard transport hold for PII mail too; \"\" = none",
      SET((c.site_tls_policy = r.path(n, p.name, true))), nullptr},
+    {"policyd.socket_mode", "octal", "0660", 0, 0777, "",
+     "permissions of the unix listen socket (owner [policyd] user, group postfix when it exists), an octal string",
+     SET(set_policyd_octal_mode(r, n, p, c)), nullptr},
+    {"policyd.idle_timeout", "int", "60", 1, 3600, "",
+     "seconds a connection may wait between requests before it is closed",
+     SET((c.policyd_idle_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.request_timeout", "int", "10", 1, 300, "",
+     "seconds a client has to finish sending a request it started (or to read its reply)",
+     SET((c.policyd_request_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"policyd.audit_log", "path", "empty", 0, 0, "",
+     "the policy daemon's own audit log, writable by policyd.user only; \"\" = [audit] log",
+     SET((c.policyd_audit_log = r.path(n, p.name, true))), nullptr},
+    {"policyd.audit_key_file", "path", "empty", 0, 0, "",
+     "the policy daemon's own initial audit key, readable by policyd.user only; \"\" = audit.key_file",
+     SET((c.policyd_audit_key_file = r.path(n, p.name, true))), nullptr},
+    {"policyd.audit_key_state", "path", "empty", 0, 0, "",
+     "the policy daemon's audit key state; \"\" = audit.key_state when it shares the milter's key, else none",
+     SET((c.policyd_audit_key_state = r.path(n, p.name, true))), nullptr},
+    {"policyd.audit_key_id", "string", "p1", 0, 0, "", "key id written into each audit record of the policy daemon",
+     SET((c.policyd_audit_key_id = r.name(n, p.name, ident_chars, 32))), nullptr},
     {"policyd.partner", "array", "none", 0, 0, "",
      "[[policyd.partner]] a partner held to a profile, by domain or client block, optionally pinned", set_items,
      nullptr},

@@ -139,6 +139,11 @@ struct config {
     // [audit]
     std::string audit_log;                        // "" = off
     std::string audit_fsync = "always";           // always | interval | never
+    std::string audit_key_file;                   // initial audit MAC key; "" = the trace key
+    std::string audit_key_state;                  // evolving key state (forward security); "" = memory only
+    long audit_epoch_records = 1000;              // records per key epoch
+    int audit_checkpoint_interval = 300;          // seconds between signed checkpoints to syslog
+    std::string audit_key_id = "a1";              // key id written into the milter's audit records
 
     // [policyd]
     std::string policyd_socket = "unix:/run/piiguard/policyd.sock";
@@ -149,6 +154,13 @@ struct config {
     int policyd_max_connections = 256;
     std::string tls_policy_socket = "inet:10041@127.0.0.1";   // socketmap TLS policy (-m tlspolicy)
     std::string site_tls_policy;                 // the site's smtp_tls_policy_maps source table ("" = none)
+    int policyd_socket_mode = 0660;               // unix listen socket: owner and Postfix's group
+    int policyd_idle_timeout = 60;                // seconds a connection may wait between requests
+    int policyd_request_timeout = 10;             // seconds to send a started request / read its reply
+    std::string policyd_audit_log;                // policyd's own audit log; "" = [audit] log
+    std::string policyd_audit_key_file;           // its own initial audit key; "" = [audit] key_file
+    std::string policyd_audit_key_state;          // its key state; "" = [audit] key_state unless it has its own key
+    std::string policyd_audit_key_id = "p1";      // key id written into the policy daemon's audit records
     std::vector<partner> partners;               // [[policyd.partner]]
 
     // [limits]

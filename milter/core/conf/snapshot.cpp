@@ -12,14 +12,15 @@
 #include <unistd.h>
 
 #include "detect/rules_load.h"
+#include "evidence/audit_writer.h"
+#include "evidence/key_file.h"
 
 namespace piiguard::conf {
 
 namespace {
 
 constexpr std::size_t key_bytes_created = 32;
-constexpr std::size_t key_bytes_min = 16;
-constexpr off_t key_file_max = 4096;
+constexpr off_t key_file_max = evidence::key_file_max;
 
 // known_profiles - "a, b, c" for a diagnostic
 std::string known_profiles(const tls::profile_set &set) {
@@ -47,21 +48,6 @@ void check_names(const config &c, const tls::profile_set &set, std::vector<std::
         if (!set.find_outbound(p.outbound))
             problems.push_back(p.file + ":" + std::to_string(p.line) + ":1: profile '" + p.name +
                                "': unknown outbound level '" + p.outbound + "'");
-}
-
-// decode_key - 64 (or any even number >= 32 of) hex digits, else the raw bytes
-bool decode_key(const std::string &text, std::string &key) {
-    std::string t = text;
-    while (!t.empty() && std::strchr(" \t\r\n", t.back())) t.pop_back();
-    bool hex = t.size() >= 2 * key_bytes_min && t.size() % 2 == 0 &&
-               t.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
-    if (hex) {
-        key.clear();
-        for (std::size_t i = 0; i < t.size(); i += 2) key.push_back(static_cast<char>(std::stoi(t.substr(i, 2), nullptr, 16)));
-        return true;
-    }
-    key = text;
-    return key.size() >= key_bytes_min;
 }
 
 // create_key - 32 random bytes, written as hex, mode 0600, never over an existing file
@@ -133,12 +119,17 @@ std::string load_key(const config &c, bool create, std::vector<std::string> &not
         if (!read_key_file(path, text, st, why)) throw snapshot_error(at + "cannot read " + path + ": " + why);
         if (created) notes.push_back("created trace key " + path + " (32 random bytes, hex, mode 0600)");
     }
-    if (!decode_key(text, key))
-        throw snapshot_error(at + "trace key in " + path + " is too short (at least 16 bytes or 32 hex digits)");
+    // One reading of key files for daemons and CLI (evidence/key_file.h).
+    if (!evidence::parse_key_text(text, key, why)) throw snapshot_error(at + "trace key in " + path + ": " + why);
     // Security: the key signs evidence; say so when others can read it.
     if (st.st_mode & 077)
         notes.push_back("warning: trace key " + path + " is accessible by group or others; chmod 600 it");
     return key;
+}
+
+// audit_role_of - whose audit records this process writes
+evidence::audit_role audit_role_of(key_use use) {
+    return use == key_use::audit_only ? evidence::audit_role::policyd : evidence::audit_role::milter;
 }
 
 // compile_profiles - each profile's cipher strings through OpenSSL
@@ -189,7 +180,7 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
     std::vector<std::string> problems;
     check_names(*s->cfg, s->profile_defs, problems);
     if (!problems.empty()) throw snapshot_error(problems.front());
-    if (use == key_use::trace_and_audit || !s->cfg->audit_log.empty())
+    if (use == key_use::trace_and_audit || evidence::audit_settings_for(*s->cfg, audit_role_of(use)).needs_trace_key())
         s->trace_key = load_key(*s->cfg, true, s->notes);
     return s;
 }
@@ -209,8 +200,19 @@ std::vector<std::string> check_snapshot(const std::string &config_path, key_use 
     if (!cfg->site_tls_policy.empty())
         attempt(problems, [&] { outbound::load_site_policy(cfg->site_tls_policy); });
     std::vector<std::string> notes;
-    if (use == key_use::trace_and_audit || !cfg->audit_log.empty())
+    evidence::audit_settings as = evidence::audit_settings_for(*cfg, audit_role_of(use));
+    if (use == key_use::trace_and_audit || as.needs_trace_key())
         attempt(problems, [&] { load_key(*cfg, false, notes); });
+    // The audit key: its own file (unless a key state already replaces it).
+    if (!as.path.empty() && !as.key_file.empty() &&
+        (as.key_state.empty() || ::access(as.key_state.c_str(), F_OK) != 0))
+        attempt(problems, [&] {
+            try {
+                evidence::load_key_file(as.key_file);
+            } catch (const std::exception &e) {
+                throw snapshot_error(e.what());
+            }
+        });
     return problems;
 }
 

@@ -9,10 +9,12 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <unordered_set>
 
 #include "evidence/log_line.h"
@@ -126,13 +128,36 @@ bool same_file(int fd, const std::string &path) {
     return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-// chain_point - prev hash and seq of the last record of a file (fd locked by the caller)
-bool chain_point(int fd, std::string &hash, std::uint64_t &seq) {
-    tail_info t = read_tail(fd);
-    if (t.last_line.empty()) return false;
-    hash = sha256_hex(t.last_line);
-    seq = parse_seq(t.last_line);
-    return true;
+// field_text - the JSON string value of "key": in one of our lines ("" if none)
+std::string field_text(std::string_view line, std::string_view key) {
+    std::string k = "\"" + std::string(key) + "\":\"";
+    std::size_t p = line.find(k);
+    if (p == std::string_view::npos) return {};
+    std::size_t e = line.find('"', p + k.size());
+    if (e == std::string_view::npos) return {};
+    return std::string(line.substr(p + k.size(), e - p - k.size()));
+}
+
+// field_uint - the unsigned value of "key": (has = false if none)
+std::uint64_t field_uint(std::string_view line, std::string_view key, bool &has) {
+    std::string k = "\"" + std::string(key) + "\":";
+    std::size_t p = line.find(k);
+    has = false;
+    if (p == std::string_view::npos) return 0;
+    std::uint64_t v = 0;
+    for (std::size_t i = p + k.size(); i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) {
+        v = v * 10 + static_cast<unsigned>(line[i] - '0');
+        has = true;
+    }
+    return v;
+}
+
+// random_hex - n random bytes as hex (chain ids)
+std::string random_hex(std::size_t n) {
+    std::string raw(n, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), static_cast<int>(n)) != 1)
+        throw audit_error("audit log: RAND_bytes failed");
+    return hex(reinterpret_cast<const unsigned char *>(raw.data()), n);
 }
 
 }  // namespace
@@ -161,26 +186,6 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char *>(data.data()), data.size(), md, &n);
     return hex(md, n);
-}
-
-// decode_key_text - hex text => bytes; anything else => trimmed text
-std::string decode_key_text(std::string_view text) {
-    while (!text.empty() && std::strchr(" \t\r\n", text.back())) text.remove_suffix(1);
-    while (!text.empty() && std::strchr(" \t\r\n", text.front())) text.remove_prefix(1);
-    auto val = [](char c) {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-    };
-    if (text.empty() || text.size() % 2) return std::string(text);
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); i += 2) {
-        int h = val(text[i]), l = val(text[i + 1]);
-        if (h < 0 || l < 0) return std::string(text);
-        out += static_cast<char>(h * 16 + l);
-    }
-    return out;
 }
 
 // from_decision - one milter decision as an audit record
@@ -225,11 +230,22 @@ audit_log::~audit_log() {
 }
 
 // open - remember the log; create it now so that permissions problems show at start
-void audit_log::open(const std::string &path, std::string_view key, fsync_policy policy) {
+void audit_log::open(const std::string &path, std::string_view key, fsync_policy policy, audit_options options) {
     std::lock_guard<std::mutex> g(mu_);
+    if (options.epoch_records == 0) throw audit_error(path + ": epoch_records must be at least 1");
     path_ = path;
-    key_ = key;
     policy_ = policy;
+    opt_ = std::move(options);
+    // A saved key state (forward security) wins over the initial key.
+    if (opt_.key_state.empty() || !load_key_state(opt_.key_state, key_, &mark_)) {
+        key_.reset(key, 0);
+        if (!opt_.key_state.empty()) save_key_state(opt_.key_state, key_);
+    } else if (mark_.seq) {
+        // A restarted writer: its last checkpoint is what the tail must still show.
+        last_seq_ = mark_.seq;
+        last_hash_ = mark_.head;
+        if (mark_.chain != "-") chain_ = mark_.chain;
+    }
     int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) fail(path, "open");
     ::close(fd);
@@ -248,54 +264,130 @@ int audit_log::open_current() {
     fail(path_, "open (file keeps being renamed)");
 }
 
+// line_for - close body with chain, epoch, prev; MAC it with the epoch's key
+std::string audit_log::line_for(std::string body, std::uint64_t seq, const std::string &prev) {
+    std::uint64_t ep = epoch_of(seq, opt_.epoch_records);
+    if (ep < key_.epoch())
+        throw audit_error(path_ + ": seq " + std::to_string(seq) + " belongs to key epoch " + std::to_string(ep) +
+                          ", whose key is gone (now at epoch " + std::to_string(key_.epoch()) + ")");
+    bool moved = ep > key_.epoch();
+    const std::string &k = key_.at(ep);
+    if (moved && !opt_.key_state.empty()) save_key_state(opt_.key_state, key_, &mark_);
+    if (!opt_.key_id.empty()) body += ",\"kid\":" + util::json_string(opt_.key_id);
+    body += ",\"chain\":\"" + chain_ + "\",\"ep\":" + std::to_string(ep) + std::string(prev_key) + prev + "\"}";
+    std::string mac = hmac_sha256_hex(k, body);
+    body.pop_back();
+    body += std::string(mac_key) + mac + "\"}";
+    return body;
+}
+
+// checkpoint_text - "chain=ID seq=N head=HEX time=ISO ep=E" (what the checkpoint MAC covers)
+std::string checkpoint_text(std::string_view chain, std::uint64_t seq, std::string_view head, std::time_t t,
+                            std::uint64_t epoch) {
+    return "chain=" + std::string(chain) + " seq=" + std::to_string(seq) + " head=" + std::string(head) +
+           " time=" + iso_time(t) + " ep=" + std::to_string(epoch);
+}
+
+// emit_checkpoint - one signed checkpoint of the last record this process wrote, to the log sink
+void audit_log::emit_checkpoint(std::time_t now) {
+    if (last_seq_ == 0) return;
+    std::uint64_t ep = epoch_of(last_seq_, opt_.epoch_records);
+    if (!opt_.key_state.empty() && ep >= key_.epoch()) {
+        mark_ = {last_seq_, last_hash_, chain_};
+        save_key_state(opt_.key_state, key_, &mark_);
+    }
+    if (!opt_.log) return;
+    if (ep < key_.epoch()) return;   // the key moved on under another writer; the next record checkpoints
+    std::string text = checkpoint_text(chain_, last_seq_, last_hash_, now, ep);
+    std::string mac = hmac_sha256_hex(key_.at(ep), "checkpoint " + text);
+    opt_.log(false, "audit checkpoint: " + text + " mac=" + mac);
+    last_checkpoint_ = now;
+    checkpointed_seq_ = last_seq_;
+}
+
+// checkpoint - at shutdown (or on demand)
+bool audit_log::checkpoint() {
+    std::lock_guard<std::mutex> g(mu_);
+    if (last_seq_ == 0) return false;
+    emit_checkpoint(std::time(nullptr));
+    return true;
+}
+
 // append - continue the chain from the file's last record, write, sync
 std::uint64_t audit_log::append(const audit_record &r) {
     std::lock_guard<std::mutex> g(mu_);
     if (path_.empty()) throw audit_error("audit log not open");
     int fd = open_current();
-    std::string prev;
+    std::string prev, tail_line;
     std::uint64_t seq = 0;
     tail_info t = read_tail(fd);
     try {
         if (!t.last_line.empty()) {
-            prev = sha256_hex(t.last_line);
-            seq = parse_seq(t.last_line);
+            tail_line = t.last_line;
         } else if (fd_ >= 0 && !same_file(fd_, path_)) {
             // Rotated: continue from the old file, read under its lock.
             lock_fd(fd_, LOCK_SH, path_);
-            if (!chain_point(fd_, prev, seq)) prev.clear();
+            tail_line = read_tail(fd_).last_line;
             flock(fd_, LOCK_UN);
         }
-        if (prev.empty() && !last_hash_.empty()) {
-            prev = last_hash_;
-            seq = last_seq_;
-        }
-        if (prev.empty()) {
+        if (tail_line.empty() && (last_hash_.empty() || fd_ < 0)) {   // rotated (maybe while we were down)
             int old = ::open((path_ + ".1").c_str(), O_RDONLY | O_CLOEXEC);
             if (old >= 0) {
                 lock_fd(old, LOCK_SH, path_);
-                if (!chain_point(old, prev, seq)) prev.clear();
+                tail_line = read_tail(old).last_line;
                 ::close(old);
             }
         }
-        if (prev.empty()) {
-            prev = genesis_hash;
-            seq = 0;
-        }
-        std::string line = record_body(r, seq + 1) + std::string(prev_key) + prev + "\"}";
-        std::string mac = hmac_sha256_hex(key_, line);
-        line.pop_back();
-        line += std::string(mac_key) + mac + "\"}";
-        // A crash may have left half a line: end it, so this record stays whole.
-        std::string out = (t.partial ? "\n" : "") + line + "\n";
-        write_all(fd, out, path_);
+        std::string out = t.partial ? "\n" : "";   // a crash may have left half a line: end it
         std::time_t now = std::time(nullptr);
+        if (!tail_line.empty()) {
+            prev = sha256_hex(tail_line);
+            seq = parse_seq(tail_line);
+            std::string c = field_text(tail_line, "chain");
+            if (!c.empty()) chain_ = c;
+        }
+        // The writer never continues silently over a tail that is not what it
+        // wrote last (cut or rolled back): it says so and records the break.
+        bool cut = last_seq_ != 0 && (seq < last_seq_ || (seq == last_seq_ && prev != last_hash_));
+        if (cut) {
+            std::uint64_t found = seq;
+            if (prev.empty()) prev = genesis_hash;
+            if (chain_.empty()) chain_ = random_hex(16);
+            seq = last_seq_;   // never reuse a seq that was written before
+            std::string detail = "found seq " + std::to_string(found) + ", expected seq " +
+                                 std::to_string(last_seq_) + " head " + last_hash_;
+            if (opt_.log) opt_.log(true, "audit log " + path_ + " was cut or rolled back: " + detail +
+                                             "; starting a new segment at seq " + std::to_string(seq + 1));
+            std::string b = "{\"seq\":" + std::to_string(seq + 1) + ",\"time\":\"" + iso_time(now) +
+                            "\",\"type\":\"break\",\"expected_seq\":" + std::to_string(last_seq_) +
+                            ",\"expected_head\":\"" + last_hash_ + "\",\"found_seq\":" + std::to_string(found);
+            std::string line = line_for(b, seq + 1, prev);
+            out += line + "\n";
+            prev = sha256_hex(line);
+            ++seq;
+        } else if (tail_line.empty()) {
+            // A new chain: an identity and a genesis record (at the key's epoch: older keys are gone).
+            chain_ = random_hex(16);
+            seq = key_.epoch() * opt_.epoch_records;
+            std::string gen = "{\"seq\":" + std::to_string(seq + 1) + ",\"time\":\"" + iso_time(now) +
+                              "\",\"type\":\"genesis\",\"epoch_records\":" + std::to_string(opt_.epoch_records);
+            std::string line = line_for(gen, seq + 1, genesis_hash);
+            out += line + "\n";
+            prev = sha256_hex(line);
+            ++seq;
+        } else if (chain_.empty()) {
+            chain_ = random_hex(16);   // continuing an old-format chain: name it from here on
+        }
+        std::string line = line_for(record_body(r, seq + 1), seq + 1, prev);
+        out += line + "\n";
+        write_all(fd, out, path_);
         if (policy_ == fsync_policy::always || (policy_ == fsync_policy::interval && now != last_sync_)) {
             if (fdatasync(fd) != 0) fail(path_, "fsync");
             last_sync_ = now;
         }
         last_hash_ = sha256_hex(line);
         last_seq_ = seq + 1;
+        if (opt_.checkpoint_interval > 0 && now - last_checkpoint_ >= opt_.checkpoint_interval) emit_checkpoint(now);
     } catch (...) {
         ::close(fd);
         throw;
@@ -317,6 +409,10 @@ const char *chain_fault_name(chain_fault f) {
     case chain_fault::broken_link: return "broken_link";
     case chain_fault::malformed: return "malformed";
     case chain_fault::unreadable: return "unreadable";
+    case chain_fault::cut_head: return "cut_head";
+    case chain_fault::cut_tail: return "cut_tail";
+    case chain_fault::rollback: return "rollback";
+    case chain_fault::segment_break: return "segment_break";
     }
     return "?";
 }
@@ -351,14 +447,114 @@ bool expected_later(const std::vector<std::string> &files, std::size_t fi, long 
     return false;
 }
 
+// epoch_keys - the verifier's keys: evolved from the initial key on demand, cached going forward
+class epoch_keys {
+public:
+    explicit epoch_keys(std::string_view initial) : initial_(initial), r_(initial, 0) {}
+    const std::string &at(std::uint64_t e) {
+        if (e < r_.epoch()) r_.reset(initial_, 0);
+        return r_.at(e);
+    }
+
+private:
+    std::string initial_;
+    key_ratchet r_;
+};
+
+// mac_ok - the line's MAC under the key of the epoch it names (and that epoch matches its seq)
+bool mac_ok(std::string_view line, const std::string &signed_part, const std::string &mac, epoch_keys &keys,
+            std::uint64_t epoch_records) {
+    bool has_ep = false;
+    std::uint64_t ep = field_uint(line.substr(0, line.rfind(prev_key)), "ep", has_ep);
+    if (!has_ep) return hmac_sha256_hex(keys.at(0), signed_part) == mac;   // old format: one key
+    if (ep != epoch_of(parse_seq(line), epoch_records)) return false;      // an epoch is bound to seq
+    return hmac_sha256_hex(keys.at(ep), signed_part) == mac;
+}
+
 }  // namespace
 
+// record_mac_ok - one line's MAC (audit report uses it on every record it reads)
+bool record_mac_ok(std::string_view line, std::string_view initial_key, std::uint64_t epoch_records) {
+    std::string signed_part, mac, prev;
+    if (!split_record(line, signed_part, mac, prev)) return false;
+    epoch_keys keys(initial_key);
+    return mac_ok(line, signed_part, mac, keys, epoch_records ? epoch_records : 1000);
+}
+
+// read_checkpoints - "audit checkpoint: chain=.. seq=.. head=.. time=.. ep=.. mac=.." lines of a log file
+std::vector<checkpoint> read_checkpoints(const std::string &file, std::string_view initial_key,
+                                         std::uint64_t epoch_records, std::string &error) {
+    std::vector<checkpoint> out;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+        error = file + ": " + std::strerror(errno);
+        return out;
+    }
+    epoch_keys keys(initial_key);
+    if (epoch_records == 0) epoch_records = 1000;
+    std::string line;
+    constexpr std::string_view tag = "audit checkpoint: ";
+    while (std::getline(in, line)) {
+        std::size_t p = line.find(tag);
+        if (p == std::string::npos) continue;
+        std::string rest = line.substr(p + tag.size());
+        std::size_t m = rest.find(" mac=");
+        if (m == std::string::npos) continue;
+        std::string text = rest.substr(0, m), mac = rest.substr(m + 5, 64);
+        checkpoint c;
+        auto word = [&](const char *k) {
+            std::string key = std::string(k) + "=";
+            std::size_t b = text.find(key);
+            if (b == std::string::npos || (b > 0 && text[b - 1] != ' ')) return std::string();
+            std::size_t e = text.find(' ', b);
+            return text.substr(b + key.size(), (e == std::string::npos ? text.size() : e) - b - key.size());
+        };
+        c.chain = word("chain");
+        c.head = word("head");
+        c.seq = std::strtoull(word("seq").c_str(), nullptr, 10);
+        c.epoch = std::strtoull(word("ep").c_str(), nullptr, 10);
+        std::string t = word("time");
+        std::tm tm{};
+        if (strptime(t.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) c.time = timegm(&tm);
+        c.valid = c.seq > 0 && c.head.size() == 64 && c.epoch == epoch_of(c.seq, epoch_records) &&
+                  checkpoint_text(c.chain, c.seq, c.head, c.time, c.epoch) == text &&
+                  hmac_sha256_hex(keys.at(c.epoch), "checkpoint " + text) == mac;
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
 // verify_chain - walk the files as one chain; stop at the first broken link
-chain_report verify_chain(const std::vector<std::string> &files, std::string_view key) {
+chain_report verify_chain(const std::vector<std::string> &files, std::string_view key, verify_options opt) {
     chain_report r;
     std::string prev_hash = genesis_hash;
     std::uint64_t expected = 0;   // 0: take the first record's seq as the start
     bool first = true;
+    epoch_keys keys(key);
+    std::uint64_t epoch_records = opt.epoch_records;
+    // The epoch length is in the genesis record (signed with the initial key).
+    if (epoch_records == 0 && !files.empty()) {
+        std::ifstream in(files.front(), std::ios::binary);
+        std::string l;
+        if (std::getline(in, l) && field_text(l, "type") == "genesis") {
+            bool has = false;
+            epoch_records = field_uint(l, "epoch_records", has);
+        }
+    }
+    if (epoch_records == 0) epoch_records = 1000;
+    // seq => head hash of the valid checkpoints (the latest said for each seq)
+    std::map<std::uint64_t, std::string> cps;
+    std::uint64_t max_cp = 0;
+    std::string cp_chain;
+    if (opt.checkpoints)
+        for (const checkpoint &c : *opt.checkpoints)
+            if (c.valid) {
+                cps[c.seq] = c.head;
+                if (c.seq >= max_cp) {
+                    max_cp = c.seq;
+                    cp_chain = c.chain;
+                }
+            }
     for (std::size_t fi = 0; fi < files.size(); ++fi) {
         const std::string &file = files[fi];
         std::ifstream in(file, std::ios::binary);
@@ -387,13 +583,36 @@ chain_report verify_chain(const std::vector<std::string> &files, std::string_vie
                 return report(chain_fault::malformed,
                               had_newline ? "not an audit record" : "truncated record (no end of line)");
             std::uint64_t seq = parse_seq(line);
+            std::string type = field_text(line.substr(0, line.rfind(prev_key)), "type");
             if (first) expected = seq;   // a chain may start after older files were purged
-            if (hmac_sha256_hex(key, signed_part) != mac) {
+            if (!mac_ok(line, signed_part, mac, keys, epoch_records)) {
                 // When the chain goes on right after this line, the line was added.
                 std::string next, ns, nm, np;
                 if (!first && std::getline(in, next) && split_record(next, ns, nm, np) && np == prev_hash)
                     return report(chain_fault::inserted, "mac mismatch: forged record inserted");
                 return report(chain_fault::edited, "mac mismatch: record changed or forged");
+            }
+            if (first) {
+                r.first_seq = seq;
+                r.chain = field_text(line, "chain");
+                // The head of a chain is its genesis record (new format) or seq 1 (old format).
+                if (type != "genesis" && seq != 1)
+                    return report(chain_fault::cut_head, "records " + std::string(seq > 1 ? "1.." : "") +
+                                                             std::to_string(seq - 1) +
+                                                             " missing: the chain does not start with its genesis");
+                if (!r.chain.empty() && type != "genesis")
+                    return report(chain_fault::cut_head, "the chain does not start with its genesis record");
+            }
+            if (type == "break" && !first) {
+                bool h1 = false, h2 = false;
+                std::uint64_t exp_seq = field_uint(line, "expected_seq", h1), found = field_uint(line, "found_seq", h2);
+                r.breaks.push_back(file + ":" + std::to_string(n) + ": seq " + std::to_string(seq) +
+                                   ": the writer found the log cut or rolled back at seq " + std::to_string(found) +
+                                   " (records " + std::to_string(found + 1) + ".." + std::to_string(exp_seq) +
+                                   " lost or rewritten); new segment");
+                if (seq != exp_seq + 1 || expected != found + 1)
+                    return report(chain_fault::inserted, "break record does not fit the chain");
+                expected = seq;   // the segment goes on from the break
             }
             if (seq > expected && !first) {
                 if (expected_later(files, fi, n + 1, expected))
@@ -402,15 +621,45 @@ chain_report verify_chain(const std::vector<std::string> &files, std::string_vie
                               "records " + std::to_string(expected) + ".." + std::to_string(seq - 1) + " missing");
             }
             if (seq < expected) return report(chain_fault::inserted, "seq goes back: record inserted or repeated");
-            if (first && seq == 1 && prev != genesis_hash)
+            if (first && (seq == 1 || type == "genesis") && prev != genesis_hash)
                 return report(chain_fault::broken_link, "first record does not start a chain");
             if (!first && prev != prev_hash)
                 return report(chain_fault::broken_link, "prev does not match the previous record");
+            std::string here = sha256_hex(line);
+            if (auto it = cps.find(seq); it != cps.end() && (cp_chain.empty() || cp_chain == r.chain)) {
+                if (it->second != here)
+                    return report(chain_fault::rollback, "record " + std::to_string(seq) +
+                                                             " differs from its signed checkpoint: the log was "
+                                                             "rolled back or rewritten from seq " +
+                                                             std::to_string(seq) + " on");
+                ++r.checkpoints;
+            }
             first = false;
-            prev_hash = sha256_hex(line);
+            prev_hash = here;
+            r.last_seq = seq;
             expected = seq + 1;
             ++r.records;
         }
+    }
+    if (max_cp > r.last_seq && (r.chain.empty() || cp_chain.empty() || cp_chain == r.chain)) {
+        r.fault = chain_fault::cut_tail;
+        r.file = files.empty() ? std::string() : files.back();
+        r.seq = r.last_seq;
+        r.expected_seq = max_cp;
+        r.detail = "records " + std::to_string(r.last_seq + 1) + ".." + std::to_string(max_cp) +
+                   " missing: a signed checkpoint saw seq " + std::to_string(max_cp);
+        return r;
+    }
+    if (r.records == 0) {
+        r.fault = chain_fault::cut_tail;
+        r.file = files.empty() ? std::string() : files.back();
+        r.detail = "no records: not even a genesis record";
+        return r;
+    }
+    if (!r.breaks.empty()) {
+        r.fault = chain_fault::segment_break;
+        r.detail = r.breaks.front();
+        return r;
     }
     r.detail = std::to_string(r.records) + " records";
     return r;

@@ -54,6 +54,7 @@
 
 #include <cstdint>
 #include <ctime>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,7 @@
 #include <utility>
 #include <vector>
 
+#include "evidence/forward_key.h"
 #include "verdict/verdict.h"
 
 namespace piiguard::evidence {
@@ -103,8 +105,16 @@ std::string record_body(const audit_record &r, std::uint64_t seq);
 // sha256_hex, hmac_sha256_hex - lower-case hex digests (OpenSSL)
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
-// decode_key_text - the contents of a key file: hex => bytes, else the trimmed text
-std::string decode_key_text(std::string_view text);
+
+// What the writer does besides appending (see "FORWARD SECURITY AND CHECKPOINTS" below).
+struct audit_options {
+    std::uint64_t epoch_records = 1000;   // records per key epoch (>= 1)
+    std::string key_state;                // "" = the evolving key lives in memory only
+    int checkpoint_interval = 300;        // seconds between checkpoints (0: only checkpoint())
+    std::string key_id;                   // written into each record as "kid" ("" = none)
+    // where checkpoints (error = false) and segment breaks (error = true) are logged: syslog
+    std::function<void(bool error, const std::string &line)> log;
+};
 
 class audit_log {
 public:
@@ -113,25 +123,52 @@ public:
     audit_log(const audit_log &) = delete;
     audit_log &operator=(const audit_log &) = delete;
 
-    // open - remember path, key and policy; creates the file (mode 0600) if absent
-    void open(const std::string &path, std::string_view key, fsync_policy policy);
+    // open - remember path, key and policy; creates the file (mode 0600) if absent.
+    // The key is the initial (epoch 0) key; with options.key_state, a saved state wins.
+    void open(const std::string &path, std::string_view key, fsync_policy policy, audit_options options = {});
     // append - add one record; returns its seq. Thread- and process-safe.
     std::uint64_t append(const audit_record &r);
+    // checkpoint - log a signed checkpoint of the chain's head now (shutdown); false if nothing written yet
+    bool checkpoint();
     bool is_open() const { return !path_.empty(); }
 
 private:
     int open_current();
+    std::string line_for(std::string body, std::uint64_t seq, const std::string &prev);
+    void emit_checkpoint(std::time_t now);
     std::string path_;
-    std::string key_;
+    key_ratchet key_;
+    audit_options opt_;
     fsync_policy policy_ = fsync_policy::always;
     std::mutex mu_;
     int fd_ = -1;                  // the file last written (may have been renamed away)
     std::string last_hash_;        // of the last line this process wrote
     std::uint64_t last_seq_ = 0;
+    std::string chain_;            // chain id of the last line seen
     std::time_t last_sync_ = 0;
+    std::time_t last_checkpoint_ = 0;
+    std::uint64_t checkpointed_seq_ = 0;
+    audit_mark mark_;              // the last checkpoint (saved with the key state)
 };
 
-enum class chain_fault { none, edited, deleted, reordered, inserted, broken_link, malformed, unreadable };
+// checkpoint_text - the signed part of a checkpoint line
+std::string checkpoint_text(std::string_view chain, std::uint64_t seq, std::string_view head, std::time_t t,
+                            std::uint64_t epoch);
+
+struct checkpoint {
+    std::string chain, head;
+    std::uint64_t seq = 0, epoch = 0;
+    std::time_t time = 0;
+    bool valid = false;            // MAC verified with the epoch's key
+};
+// parse_checkpoints - every "audit checkpoint:" in a (mail) log file, MACs checked with the initial key
+std::vector<checkpoint> read_checkpoints(const std::string &file, std::string_view initial_key,
+                                         std::uint64_t epoch_records, std::string &error);
+
+enum class chain_fault {
+    none, edited, deleted, reordered, inserted, broken_link, malformed, unreadable,
+    cut_head, cut_tail, rollback, segment_break
+};
 const char *chain_fault_name(chain_fault f);
 
 struct chain_report {
@@ -142,10 +179,22 @@ struct chain_report {
     std::uint64_t expected_seq = 0;
     std::string detail;            // one line, for people
     std::uint64_t records = 0;     // records verified before the fault (or all)
+    std::uint64_t first_seq = 0, last_seq = 0;
+    std::string chain;             // chain id (new-format logs)
+    std::vector<std::string> breaks;   // segment breaks the writer recorded (one line each)
+    std::uint64_t checkpoints = 0;     // valid checkpoints matched against the chain
     bool ok() const { return fault == chain_fault::none; }
 };
 
+struct verify_options {
+    std::uint64_t epoch_records = 0;          // 0: from the genesis record, else 1000
+    const std::vector<checkpoint> *checkpoints = nullptr;
+};
+
 // verify_chain - walk files in order as one chain; the first broken link
-chain_report verify_chain(const std::vector<std::string> &files, std::string_view key);
+chain_report verify_chain(const std::vector<std::string> &files, std::string_view key, verify_options opt = {});
+
+// record_mac_ok - does one line carry a valid MAC under the initial key (epoch from the line)?
+bool record_mac_ok(std::string_view line, std::string_view initial_key, std::uint64_t epoch_records);
 
 }  // namespace piiguard::evidence

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <ctime>
 #include <stdexcept>
 
@@ -20,7 +21,8 @@ namespace {
 
 constexpr std::size_t sig_b64_len = 44;   // base64 of 32 bytes
 
-const char *const status_names[] = {"ok", "bad_signature", "malformed", "unknown_version", "wrong_key_id"};
+const char *const status_names[] = {"ok",           "bad_signature", "malformed",    "unknown_version",
+                                    "wrong_key_id", "body_mismatch", "from_mismatch", "rcpt_mismatch"};
 
 bool plain_char(unsigned char c) {
     if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) return true;
@@ -121,6 +123,28 @@ std::string signature(const std::vector<std::string> &written, std::string_view 
     return std::string(reinterpret_cast<char *>(b64), static_cast<std::size_t>(n));
 }
 
+// keyed_b64 - base64 HMAC-SHA256(key, data)
+std::string keyed_b64(std::string_view key, std::string_view data) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    static const unsigned char empty_key = 0;
+    const void *k = key.empty() ? static_cast<const void *>(&empty_key) : key.data();
+    if (!HMAC(EVP_sha256(), k, static_cast<int>(key.size()), reinterpret_cast<const unsigned char *>(data.data()),
+              data.size(), mac, &mac_len))
+        throw std::runtime_error("trace header: HMAC-SHA256 failed");
+    unsigned char b64[2 * EVP_MAX_MD_SIZE];
+    int n = EVP_EncodeBlock(b64, mac, static_cast<int>(mac_len));
+    return std::string(reinterpret_cast<char *>(b64), static_cast<std::size_t>(n));
+}
+
+std::string from_binding(std::string_view key, std::string_view from) {
+    return keyed_b64(key, "from:" + header_text(from));
+}
+
+std::string rcpt_binding(std::string_view key, const std::vector<std::string> &rcpts) {
+    return keyed_b64(key, "rcpt:" + canonical_recipients(rcpts));
+}
+
 // unfold - drop CR and LF (folding keeps the white space that follows)
 std::string unfold(std::string_view v) {
     std::string s;
@@ -161,6 +185,29 @@ bool well_formed_sig(std::string_view s) {
 
 }  // namespace
 
+// recipient_list - sorted, unique, lower-case addresses without brackets
+std::vector<std::string> recipient_list(const std::vector<std::string> &rcpts) {
+    std::vector<std::string> v;
+    for (const std::string &r : rcpts) {
+        std::string a;
+        for (char c : r) {
+            if (c == '<' || c == '>' || c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+            a += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+        }
+        if (!a.empty()) v.push_back(std::move(a));
+    }
+    std::sort(v.begin(), v.end());
+    v.erase(std::unique(v.begin(), v.end()), v.end());
+    return v;
+}
+
+// canonical_recipients - the recipient list joined by ","
+std::string canonical_recipients(const std::vector<std::string> &rcpts) {
+    std::string out;
+    for (const std::string &a : recipient_list(rcpts)) out += (out.empty() ? "" : ",") + a;
+    return out;
+}
+
 // trace_status_name - "ok", "bad_signature", ...
 const char *trace_status_name(trace_status s) {
     auto i = static_cast<std::size_t>(s);
@@ -177,7 +224,8 @@ std::string sign_trace(const trace_fields &f, std::string_view message_id, std::
     }
     std::vector<std::string> w;
     w.push_back("by piiguard");
-    w.push_back("v=1");
+    if (f.version != 1 && f.version != 2) throw std::invalid_argument("trace header: unknown version");
+    w.push_back(f.version == 2 ? "v=2" : "v=1");
     w.push_back("qid=" + pct_encode(or_none(f.queue_id)));
     w.push_back("t=" + iso_time(f.time));
     w.push_back("client=" + pct_encode(or_none(f.client)));
@@ -190,6 +238,13 @@ std::string sign_trace(const trace_fields &f, std::string_view message_id, std::
     w.push_back("profile=" + pct_encode(or_none(f.profile)));
     w.push_back("verdict=" + pct_encode(or_none(f.verdict)));
     w.push_back("outbound=" + pct_encode(or_none(f.outbound)));
+    if (f.version == 2) {
+        if (f.body_hash.empty()) throw std::invalid_argument("trace header: v=2 needs the body hash");
+        w.push_back("bh=" + pct_encode(f.body_hash));
+        w.push_back("fh=" + from_binding(key, f.from));
+        w.push_back("rh=" + rcpt_binding(key, f.recipients));
+        w.push_back("rn=" + std::to_string(recipient_list(f.recipients).size()));
+    }
     w.push_back("kid=" + pct_encode(or_none(f.key_id)));
     std::string sig = signature(w, message_id, date, key);
     std::string out;
@@ -199,7 +254,7 @@ std::string sign_trace(const trace_fields &f, std::string_view message_id, std::
 
 // verify_trace - check a header value against the message's Message-ID and Date
 trace_check verify_trace(std::string_view value, std::string_view message_id, std::string_view date,
-                         std::string_view key, std::string_view expected_key_id) {
+                         std::string_view key, std::string_view expected_key_id, const trace_content *content) {
     trace_check r;
     std::vector<std::string> parts = split_fields(unfold(value));
     if (parts.size() < 4 || parts[0] != "by piiguard") return r;
@@ -225,11 +280,21 @@ trace_check verify_trace(std::string_view value, std::string_view message_id, st
         }
         r.fields.emplace_back(name, val);
     }
-    if (r.fields.size() < 2 || r.fields[1].first != "v") return {r.status, {}};
-    if (r.fields[1].second != "1") {
+    if (r.fields.size() < 2 || r.fields[1].first != "v") return {};
+    if (r.fields[1].second != "1" && r.fields[1].second != "2") {
         r.status = trace_status::unknown_version;
         return r;
     }
+    r.version = r.fields[1].second == "2" ? 2 : 1;
+    std::string bh, fh, rh;
+    bool have_bh = false, have_fh = false, have_rh = false;
+    for (const auto &[n, v] : r.fields) {
+        if (n == "bh") have_bh = !have_bh ? (bh = v, true) : false;
+        if (n == "fh") have_fh = !have_fh ? (fh = v, true) : false;
+        if (n == "rh") have_rh = !have_rh ? (rh = v, true) : false;
+    }
+    // v2 carries each binding exactly once; v1 has none of them.
+    if (r.version == 2 && !(have_bh && have_fh && have_rh)) return {};
     if (!have_kid || !well_formed_sig(sig)) {
         r.fields.clear();
         return r;
@@ -241,6 +306,15 @@ trace_check verify_trace(std::string_view value, std::string_view message_id, st
     std::string want = signature(written, message_id, date, key);
     bool same = want.size() == sig.size() && CRYPTO_memcmp(want.data(), sig.data(), sig.size()) == 0;
     r.status = same ? trace_status::ok : trace_status::bad_signature;
+    if (!same || r.version != 2 || !content) return r;
+    auto bind = [&](const char *name, bool match, bool checked, trace_status fault) {
+        r.bindings.emplace_back(name, !checked ? "unchecked" : match ? "ok" : "mismatch");
+        if (checked && !match && r.status == trace_status::ok) r.status = fault;
+    };
+    bind("body", bh == content->body_hash, true, trace_status::body_mismatch);
+    bind("from", fh == from_binding(key, content->from), true, trace_status::from_mismatch);
+    bind("rcpt", content->have_recipients && rh == rcpt_binding(key, content->recipients),
+         content->have_recipients, trace_status::rcpt_mismatch);
     return r;
 }
 

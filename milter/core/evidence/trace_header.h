@@ -32,6 +32,26 @@
 //   verify_trace() parses the value, recomputes the HMAC and compares in
 //   constant time. It reports which: ok, bad_signature, malformed,
 //   unknown_version, wrong_key_id.
+//
+//   Version 2 (what the milter writes now) also binds the trace to the
+//   content. Three fields come after outbound (before kid), all covered by
+//   sig like every other field:
+//
+//     bh=BASE64   SHA-256 of the body as received, DKIM relaxed canonical
+//                 form (body_hash.h, RFC 6376 3.4.4)
+//     fh=BASE64   HMAC-SHA256(key, "from:" + the From header value, unfolded
+//                 and trimmed)
+//     rh=BASE64   HMAC-SHA256(key, "rcpt:" + the envelope recipients:
+//                 angle brackets and white space removed, lower-cased,
+//                 sorted, duplicates dropped, joined by ","); rn=N their count
+//
+//   fh and rh are keyed so that the header does not let a reader test
+//   guessed addresses (Bcc recipients). verify_trace() with a trace_content
+//   checks the signature first (bad_signature), then each binding and says
+//   which failed: body_mismatch, from_mismatch, rcpt_mismatch (all failing
+//   ones are listed in trace_check::bindings). A binding the caller cannot
+//   check (no recipients known) is reported "unchecked", never "ok". Version
+//   1 traces (no bh/fh/rh) still verify, as v=1 (version 1 in trace_check).
 #pragma once
 
 #include <ctime>
@@ -56,14 +76,43 @@ struct trace_fields {
     std::string verdict;       // action name
     std::string outbound;      // transport, "" => "none"
     std::string key_id;
+    int version = 2;           // 1: the old format (Message-ID and Date only)
+    std::string body_hash;     // v2: body_hash::finish() of the body as received
+    std::string from;          // v2: the From header value
+    std::vector<std::string> recipients;   // v2: the envelope recipients (RCPT TO), any order
 };
 
-enum class trace_status { ok, bad_signature, malformed, unknown_version, wrong_key_id };
+// recipient_list - the canonical recipients: brackets/white space removed, lower case, sorted, unique
+std::vector<std::string> recipient_list(const std::vector<std::string> &rcpts);
+// canonical_recipients - "a@x,b@y": brackets/white space removed, lower case, sorted, unique
+std::string canonical_recipients(const std::vector<std::string> &rcpts);
+
+// trace_content - what a verifier knows about the message a trace sits on
+struct trace_content {
+    std::string body_hash;                 // body_hash of the message body
+    std::string from;                      // the From header value
+    bool have_recipients = false;          // false: the rcpt binding is reported unchecked
+    std::vector<std::string> recipients;   // the envelope recipients
+};
+
+enum class trace_status {
+    ok,
+    bad_signature,
+    malformed,
+    unknown_version,
+    wrong_key_id,
+    body_mismatch,
+    from_mismatch,
+    rcpt_mismatch
+};
 const char *trace_status_name(trace_status s);
 
 struct trace_check {
     trace_status status = trace_status::malformed;
     std::vector<std::pair<std::string, std::string>> fields;   // decoded, in order (without sig)
+    int version = 0;                                           // 1 or 2 once parsed
+    // v2 with content: ("body"|"from"|"rcpt", "ok"|"mismatch"|"unchecked")
+    std::vector<std::pair<std::string, std::string>> bindings;
 };
 
 // sign_trace - the complete header value, signed with key
@@ -71,6 +120,7 @@ std::string sign_trace(const trace_fields &f, std::string_view message_id, std::
                        std::string_view key);
 // verify_trace - check a header value against the message's Message-ID and Date
 trace_check verify_trace(std::string_view value, std::string_view message_id, std::string_view date,
-                         std::string_view key, std::string_view expected_key_id = {});
+                         std::string_view key, std::string_view expected_key_id = {},
+                         const trace_content *content = nullptr);
 
 }  // namespace piiguard::evidence

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 #include "evidence/log_line.h"
 #include "evidence/trace_header.h"
@@ -22,6 +23,7 @@ namespace {
 constexpr std::size_t id_value_max = 998;   // Message-ID / Date kept (RFC 5322 line length)
 constexpr std::size_t trace_value_max = 4096;   // trace header values kept for verification
 constexpr std::size_t traces_kept = 8;          // our trace headers kept for verification per message
+constexpr std::size_t recipients_max = 100000;   // far above smtpd_recipient_limit
 const char *const tls_required_name = "TLS-Required";
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -89,6 +91,11 @@ struct connection::message {
     std::vector<header_removal> tls_required;   // removed from PII mail
     std::string message_id, date;
     bool have_message_id = false, have_date = false;
+    // What the v=2 trace binds: the body (hashed as it streams), From, recipients.
+    std::unique_ptr<evidence::body_hash> body_hash;
+    std::string from;
+    bool have_from = false;
+    std::vector<std::string> recipients;
 
     // begin - pin the snapshot, forget the previous message
     void begin(std::shared_ptr<const conf::snapshot> s) {
@@ -103,6 +110,10 @@ struct connection::message {
         message_id.clear();
         date.clear();
         have_message_id = have_date = false;
+        body_hash = std::make_unique<evidence::body_hash>();
+        from.clear();
+        have_from = false;
+        recipients.clear();
         if (!snap || !snap->cfg || !snap->rules) {
             failed = true;
             return;
@@ -157,11 +168,18 @@ void connection::begin_message() {
     }
 }
 
-// rcpt - one recipient, as Postfix resolved it
+// rcpt - one recipient (RCPT TO) as Postfix resolved it: routed by, and
+// bound into the v=2 trace
 void connection::rcpt(const route::recipient &r) {
     try {
         if (!msg_ || !msg_->active) begin_message();
-        msg_->rcpts.push_back(r);
+        message &m = *msg_;
+        if (m.failed) return;
+        // Bounded: Postfix allows at most smtpd_recipient_limit (1000) per message.
+        if (m.rcpts.size() >= recipients_max) throw std::length_error("too many recipients");
+        route::recipient kept{r.addr.substr(0, id_value_max), r.mailer.substr(0, 64), r.host.substr(0, id_value_max)};
+        m.recipients.push_back(kept.addr);
+        m.rcpts.push_back(std::move(kept));
     } catch (...) {
         if (msg_) msg_->failed = true;
     }
@@ -198,6 +216,9 @@ void connection::header(std::string_view name, std::string_view value) {
         } else if (!m.have_date && iequals(name, "Date")) {
             m.have_date = true;
             m.date.assign(value.substr(0, id_value_max));
+        } else if (!m.have_from && iequals(name, "From")) {
+            m.have_from = true;
+            m.from.assign(value.substr(0, id_value_max));
         }
         m.scan->feed(header_line(name, value));
     } catch (...) {
@@ -223,6 +244,7 @@ void connection::body(std::string_view chunk) {
         if (!msg_ || !msg_->active) begin_message();
         if (!msg_->eoh) end_of_headers();
         if (msg_->failed) return;
+        msg_->body_hash->update(chunk);
         msg_->scan->feed(chunk);
     } catch (...) {
         if (msg_) msg_->failed = true;
@@ -298,6 +320,10 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             f.verdict = conf::action_name(d.v.act);
             f.outbound = refused ? std::string() : d.v.outbound;
             f.key_id = c.trace_key_id;
+            f.version = 2;
+            f.body_hash = m.body_hash->finish();
+            f.from = m.from;
+            f.recipients = m.recipients;
             d.add.emplace_back(c.trace_header, evidence::sign_trace(f, m.message_id, m.date, snap->trace_key));
         }
         if (!refused && !route.value.empty()) {

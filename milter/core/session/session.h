@@ -63,6 +63,7 @@
 
 #include "conf/snapshot.h"
 #include "evidence/audit_log.h"
+#include "evidence/body_hash.h"
 #include "detect/ruleset.h"
 #include "route/route.h"
 #include "scan/message_scan.h"
