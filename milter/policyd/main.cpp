@@ -128,9 +128,10 @@ void daemonize()
 }
 
 // check_config - -n: every problem, one line each; exit status 0 when none
-int check_config(const std::string &path)
+int check_config(const std::string &path, bool tlspolicy)
 {
-    std::vector<std::string> problems = conf::check_snapshot(path, conf::key_use::audit_only);
+    std::vector<std::string> problems =
+        conf::check_snapshot(path, tlspolicy ? conf::key_use::none : conf::key_use::audit_only);
     for (const auto &p : problems)
         std::fprintf(stderr, "%s: %s\n", progname, util::printable(p, 1000).c_str());
     if (problems.empty())
@@ -225,14 +226,14 @@ int main(int argc, char **argv)
     if (!parse_options(argc, argv, o))
         return usage();
     if (o.check)
-        return check_config(o.config);
+        return check_config(o.config, o.tlspolicy);
     if (!o.spawn && o.socket.empty() && stdin_is_stream())
         o.spawn = true;
     std::signal(SIGPIPE, SIG_IGN);
 
     std::shared_ptr<const conf::snapshot> snap;
     try {
-        snap = conf::load_snapshot(o.config, 1, conf::key_use::audit_only);
+        snap = conf::load_snapshot(o.config, 1, o.tlspolicy ? conf::key_use::none : conf::key_use::audit_only);
     } catch (const std::exception &e) {
         std::string msg = util::printable(e.what(), 1000);
         if (!o.spawn || o.foreground)

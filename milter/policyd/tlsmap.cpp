@@ -56,7 +56,7 @@ void tlsmap::log_line(int priority, const std::string &text) {
 void tlsmap::reload() {
     long gen = current()->generation + 1;
     try {
-        auto s = conf::load_snapshot(config_path_, gen, conf::key_use::audit_only);
+        auto s = conf::load_snapshot(config_path_, gen, conf::key_use::none);
         {
             std::lock_guard<std::mutex> g(mu_);
             snap_ = s;

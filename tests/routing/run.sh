@@ -183,7 +183,9 @@ internal unix - - n - - smtp
 EOF2
 }
 
-# milter_config NAME [EXTRA_SED] - the bundled config, paths and ports made the test's
+# milter_config NAME [EXTRA_SED] - the bundled config, paths and ports made the test's;
+# auditing on (the milter's log, its key root's only: the spawned TLS policy
+# server, user nobody, must not need it)
 milter_config() {
     sed -e "s|^rules_dir = .*|rules_dir = \"$PF_ROOT/rules\"|" \
         -e "s|^profiles_file = .*|profiles_file = \"$PF_ROOT/contrib/profiles.toml\"|" \
@@ -191,6 +193,7 @@ milter_config() {
         -e "s|^#split_route = \"piiguard-split:\[127.0.0.1\]:10025\"|split_route = \"piiguard-split:[127.0.0.1]:$2\"|" \
         -e "s|^#header_checks = .*|header_checks = \"$PF_T/$1/etc/piiguard_header_checks\"|" \
         -e "s|^#internal_transports = \[\]|internal_transports = [\"internal\"]|" \
+        -e "s|^#log = \"\"|log = \"$PF_T/audit-$1.jsonl\"|" \
         ${3:+-e "$3"} \
         "$PF_ROOT/contrib/piiguard.toml" >"$PF_T/$1.toml"
 }

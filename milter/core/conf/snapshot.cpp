@@ -180,6 +180,7 @@ std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, lo
     std::vector<std::string> problems;
     check_names(*s->cfg, s->profile_defs, problems);
     if (!problems.empty()) throw snapshot_error(problems.front());
+    if (use == key_use::none) return s;
     if (use == key_use::trace_and_audit || evidence::audit_settings_for(*s->cfg, audit_role_of(use)).needs_trace_key())
         s->trace_key = load_key(*s->cfg, true, s->notes);
     return s;
@@ -199,6 +200,7 @@ std::vector<std::string> check_snapshot(const std::string &config_path, key_use 
         check_names(*cfg, set, problems);
     if (!cfg->site_tls_policy.empty())
         attempt(problems, [&] { outbound::load_site_policy(cfg->site_tls_policy); });
+    if (use == key_use::none) return problems;
     std::vector<std::string> notes;
     evidence::audit_settings as = evidence::audit_settings_for(*cfg, audit_role_of(use));
     if (use == key_use::trace_and_audit || as.needs_trace_key())

@@ -59,7 +59,8 @@ struct snapshot {
 // (and audit records); the policy daemon only signs audit records, so it
 // reads the key only when [audit] log is set (under spawn(8) as nobody it
 // usually cannot read a root-owned key, and needs none).
-enum class key_use { trace_and_audit, audit_only };
+// none: piiguard-policyd -m tlspolicy, which signs nothing and reads no key.
+enum class key_use { trace_and_audit, audit_only, none };
 
 std::shared_ptr<const snapshot> load_snapshot(const std::string &config_path, long generation = 1,
                                               key_use use = key_use::trace_and_audit);
