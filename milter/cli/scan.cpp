@@ -80,7 +80,15 @@ void print_json(const std::string &file, const detect::ruleset &rs, const scan::
         o += (first ? "" : ", ") + util::json_string(rs.types()[t]) + ": " + std::to_string(d.counts[t]);
         first = false;
     }
-    o += "}, \"complete\": " + std::string(r.complete ? "true" : "false");
+    o += "}";
+    // RULES.md: "incomplete": [reasons], absent when the scan was complete
+    const std::vector<std::string> reasons = mime::incomplete_reasons(r.mime.flags);
+    if (!reasons.empty()) {
+        o += ", \"incomplete\": [";
+        for (std::size_t i = 0; i < reasons.size(); ++i) o += (i ? ", " : "") + util::json_string(reasons[i]);
+        o += "]";
+    }
+    o += ", \"complete\": " + std::string(r.complete ? "true" : "false");
     o += ", \"flags\": [";
     first = true;
     for (const std::string &fl : mime::flag_names(r.mime.flags)) {
@@ -121,7 +129,11 @@ void print_text(const std::string &file, const detect::ruleset &rs, const scan::
     } else {
         std::cout << "no PII";
     }
-    if (!r.complete) std::cout << " (INCOMPLETE: some content could not be scanned)";
+    if (!r.complete) {
+        std::cout << " (INCOMPLETE:";
+        for (const std::string &x : mime::incomplete_reasons(r.mime.flags)) std::cout << ' ' << x;
+        std::cout << ")";
+    }
     std::cout << '\n';
     for (const std::string &fl : mime::flag_names(r.mime.flags)) std::cout << "  anomaly: " << fl << '\n';
     for (const mime::skipped_part &s : r.skipped)

@@ -246,8 +246,13 @@ const param_row rows[] = {
     {"milter.on_error", "action", "tempfail", 0, 0, "tempfail|reject|accept",
      "what to do after an internal error or a timeout", SET((c.on_error = r.act(n, p.name, p.choices))), nullptr},
     {"milter.on_incomplete", "action", "tempfail", 0, 0, "tempfail|reject|accept|quarantine|annotate",
-     "what to do with content that could not be scanned completely (MIME limits)",
+     "what to do with content that could not be scanned completely (MIME limits, corrupt or over-limit "
+     "attachments, an unknown Content-Transfer-Encoding)",
      SET((c.on_incomplete = r.act(n, p.name, p.choices))), nullptr},
+    {"milter.on_encrypted", "action", "accept", 0, 0, "accept|annotate|quarantine|tempfail|reject",
+     "what to do with an encrypted attachment (password-protected ZIP entry, encrypted PDF): its content "
+     "is protected on the wire already; the reason is logged and traced either way",
+     SET((c.on_encrypted = r.act(n, p.name, p.choices))), nullptr},
     {"milter.route_header", "header", "X-PIIGuard-Route", 0, 0, "",
      "header naming the outbound transport, added to PII mail only (matched by milter_header_checks)",
      SET((c.route_header = r.name(n, p.name, header_chars, 64))), nullptr},

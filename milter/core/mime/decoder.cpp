@@ -36,6 +36,7 @@
 #include "mime/header.h"
 #include "mime/normalize.h"
 #include "mime/part_text.h"
+#include "mime/uu.h"
 
 namespace piiguard::mime {
 
@@ -65,7 +66,7 @@ std::string_view cut_utf8(std::string_view s, std::size_t n)
 struct decoder::impl {
     enum class mode { headers, body };
     enum class field { none, ignored, subject, content_type, encoding, disposition };
-    enum class consumer { ignore, text, binary, preamble };
+    enum class consumer { ignore, text, binary, preamble, nested };
 
     struct entity {
         std::string path;
@@ -102,7 +103,7 @@ struct decoder::impl {
     void start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child);
     // parts
     void start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
-                    transfer_encoding enc, bool text);
+                    transfer_encoding enc, bool text, bool named_text = false);
     void emit_filename(const std::string &path, const std::string &type, const std::string &charset,
                        const std::string &name);
     std::string filename_of(const header_value &ct, const header_value &cd);
@@ -145,7 +146,75 @@ struct decoder::impl {
     bool mid_line_ = false;
     std::vector<frame> frames_;
     std::size_t max_boundary_ = 0;
+    // a transfer-encoded message/rfc822 part: its decoded bytes go to a nested decoder
+    std::unique_ptr<decoder> nested_;
+    transfer_encoding nested_enc_ = transfer_encoding::identity;
+    base64_decoder nested_b64_;
+    qp_decoder nested_qp_;
+    uu_decoder nested_uu_;
+    std::string nested_buf_, nested_uu_buf_;
+    void nested_write(std::string_view raw, bool last);
+    void nested_end();
 };
+
+// text_name - a non-text part scanned as text for its name: *.txt, *.csv, *.tsv (any case)
+static bool text_name(std::string_view name)
+{
+    if (name.size() < 4)
+        return false;
+    const std::string ext = ascii_lower(name.substr(name.size() - 4));
+    return ext == ".txt" || ext == ".csv" || ext == ".tsv";
+}
+
+// nested_write - transfer-decode raw bytes of a message/rfc822 part into the nested decoder
+void decoder::impl::nested_write(std::string_view raw, bool last)
+{
+    nested_buf_.clear();
+    std::string_view out;
+    switch (nested_enc_) {
+    case transfer_encoding::base64:
+        if (last)
+            nested_b64_.finish(nested_buf_);
+        else
+            nested_b64_.decode(raw, nested_buf_);
+        out = nested_buf_;
+        break;
+    case transfer_encoding::quoted_printable:
+        if (last)
+            nested_qp_.finish(nested_buf_);
+        else
+            nested_qp_.decode(raw, nested_buf_);
+        out = nested_buf_;
+        break;
+    case transfer_encoding::uuencode:
+    case transfer_encoding::identity:
+        out = last ? nested_uu_.finish(nested_uu_buf_) : nested_uu_.run(raw, nested_uu_buf_);
+        break;
+    }
+    if (!out.empty())
+        nested_->feed(out);
+}
+
+// nested_end - the encoded message/rfc822 part ends: finish the nested decoder, take its status
+void decoder::impl::nested_end()
+{
+    nested_write({}, true);
+    nested_->finish();
+    const status &n = nested_->result();
+    st_.flags |= n.flags;
+    if (nested_b64_.bad())
+        st_.flags |= bad_base64;
+    if (nested_qp_.bad())
+        st_.flags |= bad_qp;
+    if (nested_uu_.bad())
+        st_.flags |= bad_uuencode;
+    st_.parts += n.parts;
+    st_.text_parts += n.text_parts;
+    st_.skipped_parts += n.skipped_parts;
+    st_.max_depth = std::max(st_.max_depth, n.max_depth);
+    st_.text_bytes += n.text_bytes;
+    nested_.reset();
+}
 
 // start_entity - a new header section (message or part)
 void decoder::impl::start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child)
@@ -380,11 +449,11 @@ void decoder::impl::emit_filename(const std::string &path, const std::string &ty
 
 // start_leaf - a leaf part: text pipeline or counted binary
 void decoder::impl::start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
-                               transfer_encoding enc, bool text)
+                               transfer_encoding enc, bool text, bool named_text)
 {
     const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
     const header_param *cs = ct.param("charset");
-    const std::string charset = cs ? ascii_lower(trim(cs->value)) : std::string();
+    const std::string charset = cs && !named_text ? ascii_lower(trim(cs->value)) : std::string();
     const std::string name = filename_of(ct, cd);
     skip_ = skipped_part{path, type, name, skip_reason::binary, 0};
     if (++st_.parts > lim_.parts) {
@@ -455,7 +524,7 @@ void decoder::impl::end_headers()
         preamble_.clear();
         return;
     }
-    if ((type == "message/rfc822" || type == "message/global") && enc == transfer_encoding::identity) {
+    if (type == "message/rfc822" || type == "message/global") {
         if (too_deep) {
             st_.flags |= depth_limit;
             return start_leaf(type, ct, cd, enc, true);
@@ -463,11 +532,22 @@ void decoder::impl::end_headers()
         const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
         const header_param *cs = ct.param("charset");
         emit_filename(path, type, cs ? ascii_lower(cs->value) : std::string(), filename_of(ct, cd));
-        start_entity(path, ent_.depth + 1, true, false);
+        if (enc == transfer_encoding::identity) {
+            start_entity(path, ent_.depth + 1, true, false);
+            return;
+        }
+        // base64 / quoted-printable / uuencoded message: decode, then parse it
+        nested_ = std::make_unique<decoder>(sink_, lim_, path, ent_.depth + 1);
+        nested_enc_ = enc;
+        nested_b64_.reset();
+        nested_qp_.reset();
+        nested_uu_.reset();
+        body_ = consumer::nested;
         return;
     }
     const bool text = type.starts_with("text/") || type.starts_with("message/");
-    start_leaf(type, ct, cd, enc, text);
+    const bool named = !text && text_name(filename_of(ct, cd));
+    start_leaf(type, ct, cd, enc, text || named, named);
 }
 
 // consume - body bytes (not a boundary) to the current consumer
@@ -481,6 +561,9 @@ void decoder::impl::consume(std::string_view s)
         return;
     case consumer::binary:
         skip_.bytes += s.size();
+        return;
+    case consumer::nested:
+        nested_write(s, false);
         return;
     case consumer::preamble:
         if (preamble_.size() + s.size() <= k_preamble_bytes) {
@@ -595,6 +678,9 @@ void decoder::impl::end_body(bool flush_preamble)
         break;
     case consumer::binary:
         sink_.skipped(skip_);
+        break;
+    case consumer::nested:
+        nested_end();
         break;
     case consumer::preamble:
         if (flush_preamble && !frames_.empty()) {
@@ -714,6 +800,13 @@ void decoder::impl::finish()
 
 // decoder - a decoder writing to sink
 decoder::decoder(text_sink &sink, const util::limits &lim) : impl_(std::make_unique<impl>(sink, lim)) {}
+
+// decoder - a decoder for a nested message, numbered below root_path
+decoder::decoder(text_sink &sink, const util::limits &lim, const std::string &root_path, std::size_t root_depth)
+    : impl_(std::make_unique<impl>(sink, lim))
+{
+    impl_->start_entity(root_path, root_depth, true, false);
+}
 
 // ~decoder - release the state
 decoder::~decoder() = default;
