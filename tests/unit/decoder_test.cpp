@@ -413,10 +413,23 @@ TEST_SUITE("decoder")
             "Content-Type: multipart/mixed; boundary=q\n\n--q\n"
             "Content-Type: application/pdf\n"
             "Content-Disposition: attachment; filename=\"=?utf-8?Q?card=5F4532015112830366.pdf?=\"\n"
-            "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--q--\n");
+            "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--q--\n");
         CHECK(o.log == "[filename 1 application/pdf name=card_4532015112830366.pdf]card_4532015112830366.pdf[/]"
                        "[skip 1 application/pdf binary name=card_4532015112830366.pdf]");
         CHECK(o.st.skipped_parts == 1);
+        CHECK(o.flags == 0);
+    }
+
+    TEST_CASE("a part whose content is a PDF is a container whatever its label; a broken one is corrupt")
+    {
+        for (const char *type : {"application/pdf", "image/png", "application/octet-stream"}) {
+            CAPTURE(type);
+            const auto o = run(std::string("Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: ") + type +
+                               "\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--q--\n");
+            CHECK(o.log.empty());
+            CHECK(o.flags == attach_corrupt);
+            CHECK(incomplete_reasons(o.flags) == std::vector<std::string>{"corrupt"});
+        }
     }
 
     TEST_CASE("a boundary line split at every offset across two feeds is still found")

@@ -37,6 +37,7 @@
 #include "mime/normalize.h"
 #include "mime/part_text.h"
 #include "mime/uu.h"
+#include "extract/extract.h"
 
 namespace piiguard::mime {
 
@@ -66,7 +67,7 @@ std::string_view cut_utf8(std::string_view s, std::size_t n)
 struct decoder::impl {
     enum class mode { headers, body };
     enum class field { none, ignored, subject, content_type, encoding, disposition };
-    enum class consumer { ignore, text, binary, preamble, nested };
+    enum class consumer { ignore, text, binary, preamble, nested, sniff, attach };
 
     struct entity {
         std::string path;
@@ -89,6 +90,7 @@ struct decoder::impl {
 
     impl(text_sink &sink, const util::limits &lim) : sink_(sink), lim_(lim), text_(sink, st_)
     {
+        budget_left_ = lim_.decompress_budget;
         line_max_ = std::max<std::size_t>(lim_.header_line_bytes, 256);
     }
 
@@ -155,7 +157,96 @@ struct decoder::impl {
     std::string nested_buf_, nested_uu_buf_;
     void nested_write(std::string_view raw, bool last);
     void nested_end();
+    // a leaf part's first decoded bytes decide: container (extract/), text or binary
+    segment_info pend_info_;
+    transfer_encoding pend_enc_ = transfer_encoding::identity;
+    bool pend_text_ = false;    // a text part (text/*, message/*, or *.txt/*.csv/*.tsv)
+    bool pend_text_type_ = false;  // its media type is text/* (signatures only at offset 0)
+    std::string sniff_raw_;     // raw bytes held while sniffing
+    std::string attach_;        // decoded bytes of a container part
+    bool attach_over_ = false;  // over limits.attach_bytes: not extracted
+    extract::kind attach_kind_ = extract::kind::none;
+    std::size_t budget_left_ = 0;
+    base64_decoder att_b64_;
+    qp_decoder att_qp_;
+    uu_decoder att_uu_;
+    std::string att_uu_buf_;
+    void att_decode(std::string_view raw, bool last, std::string &out);
+    void sniff_write(std::string_view raw);
+    void sniff_decide();
+    void attach_end();
 };
+
+// att_decode - transfer-decode raw bytes of a sniffed part, appending to out
+void decoder::impl::att_decode(std::string_view raw, bool last, std::string &out)
+{
+    switch (pend_enc_) {
+    case transfer_encoding::base64:
+        last ? att_b64_.finish(out) : att_b64_.decode(raw, out);
+        return;
+    case transfer_encoding::quoted_printable:
+        last ? att_qp_.finish(out) : att_qp_.decode(raw, out);
+        return;
+    case transfer_encoding::uuencode: {
+        const std::string_view v = last ? att_uu_.finish(att_uu_buf_) : att_uu_.run(raw, att_uu_buf_);
+        out.append(v);
+        return;
+    }
+    case transfer_encoding::identity:
+        out.append(raw);
+        return;
+    }
+}
+
+// sniff_write - hold raw bytes until enough decoded bytes show what the part is
+void decoder::impl::sniff_write(std::string_view raw)
+{
+    sniff_raw_.append(raw);
+    att_decode(raw, false, attach_);
+    const std::size_t need = pend_text_type_ ? 5 : 1024;
+    if (attach_.size() >= need || sniff_raw_.size() > 65536)
+        sniff_decide();
+}
+
+// sniff_decide - container, text or binary; replays the held bytes
+void decoder::impl::sniff_decide()
+{
+    attach_kind_ = extract::sniff(attach_, pend_text_type_);
+    if (attach_kind_ != extract::kind::none) {
+        sniff_raw_.clear();
+        body_ = consumer::attach;
+        attach_over_ = false;
+        return;
+    }
+    attach_.clear();
+    if (pend_text_) {
+        st_.text_parts++;
+        text_.begin(pend_info_, pend_enc_);
+        body_ = consumer::text;
+        std::string raw;
+        raw.swap(sniff_raw_);
+        text_.write(raw);
+        return;
+    }
+    st_.skipped_parts++;
+    skip_.bytes += sniff_raw_.size();
+    sniff_raw_.clear();
+    body_ = consumer::binary;
+}
+
+// attach_end - the container part is complete: extract it
+void decoder::impl::attach_end()
+{
+    if (!attach_over_)
+        att_decode({}, true, attach_);
+    if (attach_over_ || attach_.size() > lim_.attach_bytes) {
+        st_.flags |= attach_limit;
+    } else {
+        extract::context cx{sink_, lim_, budget_left_, st_.flags, static_cast<int>(ent_.depth)};
+        extract::run(attach_kind_, attach_, pend_info_.filename, pend_info_.part_path, 1, cx);
+    }
+    std::string().swap(attach_);
+}
 
 // text_name - a non-text part scanned as text for its name: *.txt, *.csv, *.tsv (any case)
 static bool text_name(std::string_view name)
@@ -464,12 +555,6 @@ void decoder::impl::start_leaf(const std::string &type, const header_value &ct, 
         return;
     }
     emit_filename(path, type, charset, name);
-    if (!text) {
-        st_.skipped_parts++;
-        body_ = consumer::binary;
-        return;
-    }
-    st_.text_parts++;
     segment_info info;
     info.kind = segment_kind::body;
     info.part_path = path;
@@ -478,8 +563,16 @@ void decoder::impl::start_leaf(const std::string &type, const header_value &ct, 
     info.filename = name;
     info.html = type == "text/html";
     info.depth = static_cast<int>(ent_.depth);
-    text_.begin(info, enc);
-    body_ = consumer::text;
+    pend_info_ = std::move(info);
+    pend_enc_ = enc;
+    pend_text_ = text;
+    pend_text_type_ = type.starts_with("text/");
+    sniff_raw_.clear();
+    attach_.clear();
+    att_b64_.reset();
+    att_qp_.reset();
+    att_uu_.reset();
+    body_ = consumer::sniff;
 }
 
 // end_headers - the header section is over: decide what the body is
@@ -564,6 +657,18 @@ void decoder::impl::consume(std::string_view s)
         return;
     case consumer::nested:
         nested_write(s, false);
+        return;
+    case consumer::sniff:
+        sniff_write(s);
+        return;
+    case consumer::attach:
+        if (!attach_over_) {
+            att_decode(s, false, attach_);
+            if (attach_.size() > lim_.attach_bytes) {
+                attach_over_ = true;
+                std::string().swap(attach_);
+            }
+        }
         return;
     case consumer::preamble:
         if (preamble_.size() + s.size() <= k_preamble_bytes) {
@@ -672,7 +777,14 @@ void decoder::impl::preamble_as_text()
 // end_body - the current part ends (boundary or end of message)
 void decoder::impl::end_body(bool flush_preamble)
 {
+    if (body_ == consumer::sniff)
+        sniff_decide();
     switch (body_) {
+    case consumer::sniff:
+        break;
+    case consumer::attach:
+        attach_end();
+        break;
     case consumer::text:
         text_.end();
         break;
