@@ -67,6 +67,46 @@ void scanner::begin_segment(std::string_view kind, std::string_view part_path) {
     path_.assign(part_path);
     buf_.clear();
     base_ = scan_from_ = 0;
+    columns_.clear();
+    headers_.clear();
+    header_word_.clear();
+}
+
+// column_cell - a table cell of the segment and its column header
+void scanner::column_cell(std::size_t start, std::size_t end, std::string_view header) {
+    assert(in_segment_);
+    if (header.empty() || end <= start) return;
+    if (headers_.empty() || headers_.back() != header) {
+        auto it = std::find(headers_.begin(), headers_.end(), header);
+        if (it == headers_.end()) {
+            if (headers_.size() >= 4096) return;  // (bounded: a hostile document with endless tables)
+            headers_.emplace_back(header);
+            header_word_.emplace_back(rs_.context_sets(), static_cast<signed char>(-2));
+            it = headers_.end() - 1;
+        }
+        columns_.push_back({start, end, static_cast<std::uint32_t>(it - headers_.begin())});
+        return;
+    }
+    columns_.push_back({start, end, static_cast<std::uint32_t>(headers_.size() - 1)});
+}
+
+// column_context - the context word index r gets from the header of the cell holding
+// buffer bytes [start, end), or -1
+int scanner::column_context(const compiled_rule &r, std::size_t start, std::size_t end) {
+    if (columns_.empty() || r.context_id < 0) return -1;
+    const std::size_t s = base_ + start, e = base_ + end;
+    auto it = std::upper_bound(columns_.begin(), columns_.end(), s,
+                               [](std::size_t v, const column_span &c) { return v < c.start; });
+    if (it == columns_.begin()) return -1;
+    --it;
+    if (e > it->end) return -1;
+    signed char &w = header_word_[it->header][static_cast<std::size_t>(r.context_id)];
+    if (w == -2) {
+        std::vector<context_hit> hits;
+        r.context.index(headers_[it->header], nullptr, hits);
+        w = hits.empty() ? -1 : static_cast<signed char>(std::min(hits.front().word, 127));
+    }
+    return w;
 }
 
 // feed - the next piece of the segment's UTF-8 text, in bounded steps
@@ -136,7 +176,7 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         const std::size_t lead = static_cast<std::size_t>(r.src.lead);
         // With --explain every candidate is examined, so that a DPO sees the
         // values rejected for want of a context word too.
-        bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain;
+        bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain && columns_.empty();
         const auto &clusters = clusters_[static_cast<std::size_t>(r.kind_index)];
         if (gate && !context_index_[static_cast<std::size_t>(r.context_id)].built) {
             // Index the buffer's context words only when candidates are dense
@@ -245,6 +285,7 @@ void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
                                      r.src.context.after);
     else if (!r.context.empty())
         ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after, &masks_);
+    if (ctx < 0) ctx = column_context(r, start, end);
     if (r.src.context.required && ctx < 0) {
         if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");
         return;

@@ -31,9 +31,10 @@ bool text_name(std::string_view name)
     return ext == ".txt" || ext == ".csv" || ext == ".tsv";
 }
 
-// emit - one scanned text (normalized like all decoder output)
+// emit - one scanned text (normalized like all decoder output; with cols the
+// text is normalized already, so that the cell offsets hold)
 void emit(context &cx, mime::segment_kind k, const std::string &path, const std::string &name,
-          std::string_view text)
+          std::string_view text, const table_columns *cols = nullptr)
 {
     mime::segment_info info;
     info.kind = k;
@@ -42,10 +43,33 @@ void emit(context &cx, mime::segment_kind k, const std::string &path, const std:
     info.filename = name;
     info.depth = cx.mime_depth;
     cx.sink.begin_segment(info);
-    const std::string t = mime::normalize_text(text);
+    if (cols)
+        for (const table_columns::cell &c : cols->cells)
+            cx.sink.column_cell(c.start, c.end, cols->headers[c.header]);
+    const std::string t = cols ? std::string(text) : mime::normalize_text(text);
     if (!t.empty())
         cx.sink.text(t);
     cx.sink.end_segment();
+}
+
+// csv_name - *.csv, *.tsv (any case)
+bool csv_name(std::string_view name)
+{
+    if (name.size() < 4)
+        return false;
+    const std::string ext = mime::ascii_lower(name.substr(name.size() - 4));
+    return ext == ".csv" || ext == ".tsv";
+}
+
+// emit_entry_text - a text entry; CSV/TSV ones with their column-header context
+void emit_entry_text(context &cx, const std::string &path, const std::string &name, std::string_view bytes)
+{
+    if (!csv_name(name))
+        return emit(cx, mime::segment_kind::body, path, name, entry_text(bytes));
+    const std::string t = mime::normalize_text(entry_text(bytes));
+    table_columns cols;
+    csv_columns(t, cols);
+    emit(cx, mime::segment_kind::body, path, name, t, &cols);
 }
 
 // zip_closer - libzip handles
@@ -161,7 +185,7 @@ void zip_archive::plain()
             continue;
         }
         if (entry_is_text(data, text_name(n)))
-            emit(cx_, mime::segment_kind::body, epath, n, entry_text(data));
+            emit_entry_text(cx_, epath, n, data);
     }
 }
 
@@ -170,20 +194,21 @@ void zip_archive::document(const std::string &kind)
 {
     bool corrupt = false, over = false;
     std::string text;
+    table_columns cols;
     part_reader rd = [this](const std::string &name, std::string &out) { return read_named(name, out); };
     if (kind == "docx")
-        docx_text(rd, names_, text, corrupt);
+        docx_text(rd, names_, text, corrupt, cols);
     else if (kind == "xlsx")
-        xlsx_text(rd, text, corrupt, cx_.lim.attach_bytes, over);
+        xlsx_text(rd, text, corrupt, cx_.lim.attach_bytes, over, cols);
     else if (kind == "pptx")
-        pptx_text(rd, text, corrupt);
+        pptx_text(rd, text, corrupt, cols);
     else
-        odf_text(rd, kind == "odt", text, corrupt);
+        odf_text(rd, kind == "odt", text, corrupt, cols);
     if (corrupt)
         cx_.flags |= mime::attach_corrupt;
     if (over)
         cx_.flags |= mime::attach_limit;
-    emit(cx_, mime::segment_kind::body, path_, kind, text);
+    emit(cx_, mime::segment_kind::body, path_, kind, text, &cols);
 }
 
 // le - little-endian integer of n bytes at p
@@ -398,7 +423,7 @@ void gzip_run(std::string_view data, const std::string &name, const std::string 
         return;
     }
     if (entry_is_text(out, text_name(inner)))
-        emit(cx, mime::segment_kind::body, ipath, inner, entry_text(out));
+        emit_entry_text(cx, ipath, inner, out);
 }
 
 void pdf_run(std::string_view data, const std::string &name, const std::string &path, context &cx)

@@ -4,6 +4,8 @@
 
 #include <expat.h>
 
+#include "mime/normalize.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -54,7 +56,7 @@ void XMLCALL on_entity(void *u, const XML_Char *, int, const XML_Char *, int, co
 // text_builder - paragraphs and (nested) tables to lines
 class text_builder {
 public:
-    explicit text_builder(std::string &doc) : doc_(doc) {}
+    text_builder(std::string &doc, table_columns &cols, std::size_t base) : doc_(doc), cols_(cols), base_(base) {}
     std::string &cur() { return cells_.empty() ? doc_ : cells_.back(); }
     void newline_if_needed()
     {
@@ -64,18 +66,26 @@ public:
     }
     void para_start() { newline_if_needed(); }
     void para_end() { cur().push_back('\n'); }
-    void chars(std::string_view s) { cur().append(s); }
+    void chars(std::string_view s) { cur().append(mime::normalize_text(s)); }
     void put(char c) { cur().push_back(c); }
-    void table_start() { rows_.emplace_back(); }
+    void table_start()
+    {
+        rows_.emplace_back();
+        tables_.emplace_back();
+    }
     void table_end()
     {
         if (!rows_.empty())
             rows_.pop_back();
+        if (!tables_.empty())
+            tables_.pop_back();
     }
     void row_start()
     {
-        if (rows_.empty())
+        if (rows_.empty()) {
             rows_.emplace_back();
+            tables_.emplace_back();
+        }
         rows_.back().clear();
     }
     void row_end()
@@ -93,8 +103,12 @@ public:
                 line.push_back('\t');
             line += r[i];
         }
-        r.clear();
         newline_if_needed();
+        if (cells_.empty())
+            cols_.row(tables_.back(), base_ + doc_.size(), r);
+        else
+            nested_.row(tables_.back(), 0, r);  // (a table in a cell: its header row is consumed, no offsets)
+        r.clear();
         cur() += line;
         cur().push_back('\n');
     }
@@ -120,21 +134,25 @@ public:
         if (t.empty())
             repeat = std::min(repeat, k_max_repeat);
         else
-            repeat = std::min<std::size_t>(repeat, 1);  // the same value again adds nothing to a count
+            repeat = std::min<std::size_t>(repeat, 64);  // the same value again adds nothing to a count
         for (std::size_t i = 0; i < repeat; ++i)
             rows_.back().push_back(t);
     }
 
 private:
     std::string &doc_;
+    table_columns &cols_;
+    std::size_t base_;                             // offset of doc_ in the document's text
+    table_columns nested_;
     std::vector<std::string> cells_;               // open cells' text
     std::vector<std::vector<std::string>> rows_;   // per open table: the current row's cells
+    std::vector<table_columns::table> tables_;     // per open table: its header
 };
 
 // ooxml_handler - WordprocessingML and DrawingML text (DOCX parts, PPTX slides)
 class ooxml_handler : public xml_handler {
 public:
-    explicit ooxml_handler(std::string &doc) : b_(doc) {}
+    ooxml_handler(std::string &doc, table_columns &cols, std::size_t base) : b_(doc, cols, base) {}
     void start(std::string_view q, const char **) override
     {
         ++depth_;
@@ -404,9 +422,12 @@ struct xlsx_sheet : xml_handler {
     bool &corrupt;
     std::size_t cap;
     bool &over;
+    table_columns &cols;
+    std::size_t base;
+    table_columns::table table;
     xlsx_sheet(const xlsx_styles &st, const std::vector<std::string> &sh, bool d1904, std::string &o, bool &c,
-               std::size_t cp, bool &ov)
-        : styles(st), shared(sh), date1904(d1904), out(o), corrupt(c), cap(cp), over(ov) {}
+               std::size_t cp, bool &ov, table_columns &cl, std::size_t b)
+        : styles(st), shared(sh), date1904(d1904), out(o), corrupt(c), cap(cp), over(ov), cols(cl), base(b) {}
 
     std::vector<std::string> row;
     std::size_t col = 0;         // column of the current / last cell
@@ -459,7 +480,7 @@ struct xlsx_sheet : xml_handler {
             is_depth = 0;
         if (n == "c" && in_cell) {
             in_cell = false;
-            std::string text = over ? std::string() : render();
+            std::string text = over ? std::string() : mime::normalize_text(render());
             if (col >= 1 && col <= k_max_columns && !text.empty() && !over) {
                 row_bytes += text.size() + 1;
                 if (out.size() + row_bytes >= cap) {
@@ -479,13 +500,13 @@ struct xlsx_sheet : xml_handler {
                 for (std::size_t i = 0; i < row.size(); ++i) {
                     if (i)
                         line.push_back('\t');
-                    std::string cellv = row[i];
-                    std::replace(cellv.begin(), cellv.end(), '\n', ' ');
-                    line += cellv;
+                    std::replace(row[i].begin(), row[i].end(), '\n', ' ');
+                    line += row[i];
                 }
                 if (out.size() + line.size() >= cap) {  // shared strings repeated without end
                     over = true;
                 } else {
+                    cols.row(table, base + out.size(), row);
                     out += line;
                     out.push_back('\n');
                 }
@@ -583,7 +604,8 @@ struct pptx_presentation : xml_handler {
 
 class odf_handler : public xml_handler {
 public:
-    odf_handler(std::string &doc, bool styles_part) : b_(doc), styles_(styles_part) {}
+    odf_handler(std::string &doc, bool styles_part, table_columns &cols, std::size_t base)
+        : b_(doc, cols, base), styles_(styles_part) {}
     void start(std::string_view q, const char **a) override
     {
         ++depth_;
@@ -705,6 +727,103 @@ private:
 
 }  // namespace
 
+// row - the header row of a table registers its headers; later rows their cells
+void table_columns::row(table &t, std::size_t line_start, const std::vector<std::string> &c)
+{
+    if (!t.have_header) {
+        t.have_header = true;
+        for (const std::string &h : c) {
+            if (h.empty() || headers.size() >= 65536) {
+                t.header.push_back(-1);
+                continue;
+            }
+            headers.push_back(h);
+            t.header.push_back(static_cast<long>(headers.size() - 1));
+        }
+        return;
+    }
+    std::size_t off = line_start;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (i < t.header.size() && t.header[i] >= 0 && !c[i].empty())
+            cells.push_back({off, off + c[i].size(), static_cast<std::uint32_t>(t.header[i])});
+        off += c[i].size() + 1;
+    }
+}
+
+// csv_columns - RULES.md CSV/TSV: separator, quoted fields, header row, cells as written
+void csv_columns(std::string_view text, table_columns &cols)
+{
+    // separator: the most frequent of tab, ';', ',' in the first line, outside quotes
+    std::size_t n_tab = 0, n_semi = 0, n_comma = 0;
+    bool q = false;
+    for (char ch : text) {
+        if (ch == '\n')
+            break;
+        if (ch == '"')
+            q = !q;
+        else if (!q)
+            n_tab += ch == '\t', n_semi += ch == ';', n_comma += ch == ',';
+    }
+    char sep = 0;
+    if (n_tab + n_semi + n_comma > 0)
+        sep = n_tab >= n_semi && n_tab >= n_comma ? '\t' : n_semi >= n_comma ? ';' : ',';
+    table_columns::table t;
+    std::vector<std::pair<std::size_t, std::size_t>> fields;  // [start, end) of each field of the record
+    std::size_t i = 0;
+    const std::size_t n = text.size();
+    while (i < n) {
+        fields.clear();
+        bool end_record = false;
+        while (!end_record) {
+            const std::size_t start = i;
+            if (i < n && text[i] == '"') {  // quoted: to the next '"' not followed by '"'
+                ++i;
+                while (i < n) {
+                    if (text[i] == '"') {
+                        if (i + 1 < n && text[i + 1] == '"') {
+                            i += 2;
+                            continue;
+                        }
+                        ++i;
+                        break;
+                    }
+                    ++i;
+                }
+            }
+            while (i < n && text[i] != '\n' && (sep == 0 || text[i] != sep))
+                ++i;
+            std::size_t end = i;
+            if (i >= n || text[i] == '\n') {
+                if (end > start && text[end - 1] == '\r' && i < n)
+                    --end;  // a CR right before the LF belongs to no field
+                end_record = true;
+            }
+            fields.emplace_back(start, end);
+            if (i < n)
+                ++i;  // the separator or the LF
+            if (i >= n)
+                end_record = true;
+            if (fields.size() > 100000)
+                return;  // (bounded)
+        }
+        bool all_empty = true;
+        for (const auto &f : fields)
+            all_empty = all_empty && f.second == f.first;
+        if (all_empty)
+            continue;
+        if (!t.have_header) {
+            std::vector<std::string> h;
+            for (const auto &f : fields)
+                h.emplace_back(text.substr(f.first, f.second - f.first));
+            cols.row(t, 0, h);
+            continue;
+        }
+        for (std::size_t k = 0; k < fields.size(); ++k)
+            if (k < t.header.size() && t.header[k] >= 0 && fields[k].second > fields[k].first)
+                cols.cells.push_back({fields[k].first, fields[k].second, static_cast<std::uint32_t>(t.header[k])});
+    }
+}
+
 // attr - attribute value by qualified name
 const char *attr(const char **attrs, std::string_view qname)
 {
@@ -791,7 +910,8 @@ std::string serial_date(double x, bool date1904)
     return buf;
 }
 
-void docx_text(const part_reader &rd, const std::vector<std::string> &names, std::string &out, bool &corrupt)
+void docx_text(const part_reader &rd, const std::vector<std::string> &names, std::string &out, bool &corrupt,
+               table_columns &cols)
 {
     // word/document.xml, header<N>, footer<N> (ascending N), footnotes, endnotes, comments
     std::vector<std::pair<long, std::string>> headers, footers;
@@ -824,16 +944,18 @@ void docx_text(const part_reader &rd, const std::vector<std::string> &names, std
         if (!out.empty() && out.back() != '\n')
             out.push_back('\n');
         std::string text;
-        ooxml_handler h(text);
+        const std::size_t mark = cols.cells.size();
+        ooxml_handler h(text, cols, out.size());
         if (!parse_xml(data, h)) {
             corrupt = true;
+            cols.truncate(mark);
             continue;
         }
         out += text;
     }
 }
 
-void pptx_text(const part_reader &rd, std::string &out, bool &corrupt)
+void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_columns &cols)
 {
     std::string data;
     pptx_presentation pres;
@@ -857,19 +979,22 @@ void pptx_text(const part_reader &rd, std::string &out, bool &corrupt)
             corrupt = true;
             continue;
         }
-        std::string text;
-        ooxml_handler h(text);
-        if (!parse_xml(slide, h)) {
-            corrupt = true;
-            continue;
-        }
         if (!out.empty() && out.back() != '\n')
             out.push_back('\n');
+        std::string text;
+        const std::size_t mark = cols.cells.size();
+        ooxml_handler h(text, cols, out.size());
+        if (!parse_xml(slide, h)) {
+            corrupt = true;
+            cols.truncate(mark);
+            continue;
+        }
         out += text;
     }
 }
 
-void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over)
+void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over,
+               table_columns &cols)
 {
     std::string data;
     xlsx_workbook wb;
@@ -909,16 +1034,19 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
             continue;
         }
         std::string text;
-        xlsx_sheet h(styles, shared.strings, wb.date1904, text, corrupt, cap > out.size() ? cap - out.size() : 0, over);
+        const std::size_t mark = cols.cells.size();
+        xlsx_sheet h(styles, shared.strings, wb.date1904, text, corrupt, cap > out.size() ? cap - out.size() : 0, over,
+                     cols, out.size());
         if (!parse_xml(sheet, h)) {
             corrupt = true;
+            cols.truncate(mark);
             continue;
         }
         out += text;
     }
 }
 
-void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt)
+void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt, table_columns &cols)
 {
     std::string data;
     if (!rd("content.xml", data)) {
@@ -927,25 +1055,29 @@ void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt)
     }
     {
         std::string text;
-        odf_handler h(text, false);
-        if (!parse_xml(data, h))
+        odf_handler h(text, false, cols, out.size());
+        if (!parse_xml(data, h)) {
             corrupt = true;
-        else
+            cols.truncate(0);
+        } else {
             out += text;
+        }
     }
     if (!odt)
         return;
     std::string styles;
     if (!rd("styles.xml", styles))
         return;
+    if (!out.empty() && out.back() != '\n')
+        out.push_back('\n');
     std::string text;
-    odf_handler h(text, true);
+    const std::size_t mark = cols.cells.size();
+    odf_handler h(text, true, cols, out.size());
     if (!parse_xml(styles, h)) {
         corrupt = true;
+        cols.truncate(mark);
         return;
     }
-    if (!text.empty() && !out.empty() && out.back() != '\n')
-        out.push_back('\n');
     out += text;
 }
 

@@ -25,12 +25,39 @@
 //   external entities happen), elements and character data to a handler.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace piiguard::extract {
+
+// table_columns - column-header context of one scanned text (RULES.md): for
+// each cell below a table's header row, its byte range in the text and its
+// column's header cell
+struct table_columns {
+    struct cell {
+        std::size_t start, end;
+        std::uint32_t header;
+    };
+    std::vector<std::string> headers;
+    std::vector<cell> cells;
+    // table - the state of one table: header ids per column (-1: empty header), header row seen
+    struct table {
+        std::vector<long> header;
+        bool have_header = false;
+    };
+    // row - a row's cells (already rendered) placed at line_start in the text
+    void row(table &t, std::size_t line_start, const std::vector<std::string> &cells_text);
+    // shift - move cells recorded from index from on by delta bytes
+    void truncate(std::size_t n) { cells.resize(std::min(n, cells.size())); }
+};
+
+// csv_columns - RULES.md CSV/TSV splitting of text (separator from the first line,
+// quotes, header row = first non-empty record): the cells under each header
+void csv_columns(std::string_view text, table_columns &cols);
 
 // part_reader - read a package part by name into out; false if absent/unreadable
 using part_reader = std::function<bool(const std::string &name, std::string &out)>;
@@ -53,10 +80,13 @@ std::string format_number(double x);
 // serial_date - XLSX serial to "YYYY-MM-DD" (1900 or 1904 system); "" if out of range
 std::string serial_date(double x, bool date1904);
 
-void docx_text(const part_reader &rd, const std::vector<std::string> &names, std::string &out, bool &corrupt);
-void pptx_text(const part_reader &rd, std::string &out, bool &corrupt);
+// (the text is normalized as mime/normalize.h does, so that cell offsets hold)
+void docx_text(const part_reader &rd, const std::vector<std::string> &names, std::string &out, bool &corrupt,
+               table_columns &cols);
+void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_columns &cols);
 // (cap: most bytes of text; rows beyond it are dropped and over is set)
-void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over);
-void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt);
+void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over,
+               table_columns &cols);
+void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt, table_columns &cols);
 
 }  // namespace piiguard::extract

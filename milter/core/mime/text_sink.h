@@ -75,6 +75,13 @@ public:
     virtual void text(std::string_view utf8) = 0;
     virtual void end_segment() = 0;
     virtual void skipped(const skipped_part &part) = 0;
+    // column_cell - within a body segment, before its text: bytes [start, end)
+    // of the segment are a table cell under a column whose header cell reads
+    // header (RULES.md column-header context; tables, sheets, CSV/TSV)
+    virtual void column_cell(std::size_t start, std::size_t end, std::string_view header)
+    {
+        (void)start, (void)end, (void)header;
+    }
 };
 
 }  // namespace piiguard::mime
