@@ -868,9 +868,20 @@ std::string format_number(double x)
         std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
         return buf;
     }
+    // Python repr(float): the shortest round-trip digits, in positional notation
+    // when the decimal exponent is in [-4, 16), else in scientific notation
     char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, x);
-    return std::string(buf, r.ptr);
+    auto r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+    const std::string sci(buf, r.ptr);
+    const std::size_t e = sci.find('e');
+    const int exp = e == std::string::npos ? 0 : std::atoi(sci.c_str() + e + 1);
+    if (exp < -4 || exp >= 16)
+        return sci;
+    r = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed);
+    std::string fixed(buf, r.ptr);
+    if (fixed.find('.') == std::string::npos)
+        fixed += ".0";
+    return fixed;
 }
 
 // serial_date - XLSX serial day number to a calendar date
