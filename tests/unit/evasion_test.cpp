@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -179,6 +180,70 @@ TEST_CASE("the clean control message is accepted as complete") {
     CHECK(d.v.act == action::accept);
     CHECK(d.v.why == verdict::reason::clean);
     CHECK(d.log_line.find(" incomplete=") == std::string::npos);
+}
+
+}
+
+// Attachments through the milter session: the golden fixtures' bodies (tests/golden/mime/attach_*.eml)
+namespace {
+
+std::string fixture_body(const char *name) {
+    std::FILE *f = std::fopen((std::string("tests/golden/mime/") + name).c_str(), "rb");
+    REQUIRE(f);
+    std::string s;
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) s.append(buf, n);
+    std::fclose(f);
+    const std::size_t b = s.find("\n\n");
+    REQUIRE(b != std::string::npos);
+    return s.substr(b + 2);
+}
+
+session::decision send_tls(const std::string &body, const tls::tls_facts &t) {
+    test_policy p;
+    session::connection c(p.snapshot());
+    c.connect({"127.0.0.1", "localhost", "smtpd", false});
+    c.helo(t);
+    c.begin_message();
+    c.header("From", "a@acme.example");
+    c.header("Subject", "attached");
+    c.header("Message-ID", "<x@acme.example>");
+    c.header("MIME-Version", "1.0");
+    c.header("Content-Type", "multipart/mixed; boundary=\"b\"");
+    c.end_of_headers();
+    for (std::size_t i = 0; i < body.size(); i += 1000) c.body(std::string_view(body).substr(i, 1000));
+    return c.end_of_message("Q2", now);
+}
+
+}  // namespace
+
+TEST_SUITE("evasion") {
+
+TEST_CASE("an XLSX with an NHS number: refused in clear, routed over TLS 1.3") {
+    const std::string body = fixture_body("attach_xlsx.eml");
+    session::decision d = send_tls(body, no_tls());
+    CHECK(d.v.act == action::reject);
+    CHECK(d.reply_code == "550");
+    CHECK(d.log_line.find("uk_nhs:1") != std::string::npos);
+    CHECK(d.log_line.find("9434765919") == std::string::npos);
+    d = send_tls(body, tls13());
+    CHECK(d.v.act == action::accept);
+    CHECK(d.v.why == verdict::reason::pii_tls_ok);
+    CHECK_FALSE(d.v.outbound.empty());
+}
+
+TEST_CASE("an encrypted ZIP: on_encrypted (accept by default, logged); corrupt and limit: on_incomplete") {
+    session::decision d = send_tls(fixture_body("attach_encrypted.eml"), no_tls());
+    // the open entry of the same ZIP holds a card number: PII in clear is refused either way
+    CHECK(d.v.act == action::reject);
+    CHECK(d.log_line.find(" incomplete=encrypted ") != std::string::npos);
+    d = send_tls(fixture_body("attach_corrupt.eml"), tls13());
+    CHECK(d.v.act == action::tempfail);
+    CHECK(d.reply_code == "451");
+    CHECK(d.log_line.find(" incomplete=corrupt ") != std::string::npos);
+    d = send_tls(fixture_body("attach_limits.eml"), tls13());
+    CHECK(d.v.act == action::tempfail);  // (and the IBAN in the bomb ZIP's small entry is PII over TLS 1.3)
+    CHECK(d.log_line.find(" incomplete=limit ") != std::string::npos);
 }
 
 }
