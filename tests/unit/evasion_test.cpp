@@ -247,3 +247,24 @@ TEST_CASE("an encrypted ZIP: on_encrypted (accept by default, logged); corrupt a
 }
 
 }
+
+TEST_SUITE("evasion") {
+
+TEST_CASE("CSV parts: a context word in a column header counts for the whole column, however far") {
+    std::string csv = "Name;Date of birth;Notes\r\n";
+    for (int i = 0; i < 40; ++i) csv += "Person " + std::to_string(i) + ";;nothing to see here, really nothing\r\n";
+    csv += "A. Smith;1984-03-12;x\r\n";
+    for (const char *head : {"Content-Type: text/csv; charset=utf-8\r\n",
+                             "Content-Type: application/vnd.ms-excel\r\nContent-Disposition: attachment; filename=p.csv\r\n"}) {
+        CAPTURE(head);
+        const session::decision d = send(mixed(std::string(head) + "\r\n" + csv));
+        CHECK(d.v.act == action::reject);
+        CHECK(d.log_line.find("date_of_birth:1") != std::string::npos);
+    }
+    // the same text as text/plain has no columns: the header is too far away
+    const session::decision d = send(mixed("Content-Type: text/plain\r\n\r\n" + csv));
+    CHECK(d.v.act == action::accept);
+    CHECK(d.log_line.find("date_of_birth") == std::string::npos);
+}
+
+}

@@ -38,6 +38,8 @@
 #include "mime/part_text.h"
 #include "mime/uu.h"
 #include "extract/extract.h"
+#include "extract/office.h"
+#include "mime/charset.h"
 
 namespace piiguard::mime {
 
@@ -67,7 +69,7 @@ std::string_view cut_utf8(std::string_view s, std::size_t n)
 struct decoder::impl {
     enum class mode { headers, body };
     enum class field { none, ignored, subject, content_type, encoding, disposition };
-    enum class consumer { ignore, text, binary, preamble, nested, sniff, attach };
+    enum class consumer { ignore, text, binary, preamble, nested, sniff, attach, csv_stream };
 
     struct entity {
         std::string path;
@@ -165,6 +167,7 @@ struct decoder::impl {
     std::string sniff_raw_;     // raw bytes held while sniffing
     std::string attach_;        // decoded bytes of a container part
     bool attach_over_ = false;  // over limits.attach_bytes: not extracted
+    bool csv_ = false;          // a CSV/TSV text held whole for its column-header context
     extract::kind attach_kind_ = extract::kind::none;
     std::size_t budget_left_ = 0;
     base64_decoder att_b64_;
@@ -175,7 +178,59 @@ struct decoder::impl {
     void sniff_write(std::string_view raw);
     void sniff_decide();
     void attach_end();
+    void csv_end();
+    void csv_to_stream();
 };
+
+// csv_part - text/csv, text/tab-separated-values, or a name ending in .csv/.tsv (RULES.md)
+static bool csv_part(const segment_info &info)
+{
+    if (info.content_type == "text/csv" || info.content_type == "text/tab-separated-values")
+        return true;
+    const std::string &n = info.filename;
+    if (n.size() < 4)
+        return false;
+    const std::string ext = ascii_lower(std::string_view(n).substr(n.size() - 4));
+    return ext == ".csv" || ext == ".tsv";
+}
+
+// csv_to_stream - a CSV over limits.attach_bytes: scanned as streamed text, without columns
+void decoder::impl::csv_to_stream()
+{
+    st_.text_parts++;
+    text_.begin(pend_info_, transfer_encoding::identity);
+    text_.write(attach_);
+    std::string().swap(attach_);
+    body_ = consumer::csv_stream;
+}
+
+// csv_end - the whole CSV/TSV text: decoded, split into columns, one segment
+void decoder::impl::csv_end()
+{
+    att_decode({}, true, attach_);
+    std::string text;
+    unsigned flags = 0;
+    if (pend_text_type_)
+        text = to_utf8(attach_, pend_info_.charset, flags);
+    else
+        text = extract::entry_text(attach_);
+    st_.flags |= flags & (bad_charset | invalid_utf8);
+    bool nul = false;
+    text = normalize_text(text, &nul);
+    if (nul)
+        st_.flags |= nul_bytes;
+    extract::table_columns cols;
+    extract::csv_columns(text, cols);
+    st_.text_parts++;
+    sink_.begin_segment(pend_info_);
+    for (const auto &c : cols.cells)
+        sink_.column_cell(c.start, c.end, cols.headers[c.header]);
+    if (!text.empty())
+        sink_.text(text);
+    st_.text_bytes += text.size();
+    sink_.end_segment();
+    std::string().swap(attach_);
+}
 
 // att_decode - transfer-decode raw bytes of a sniffed part, appending to out
 void decoder::impl::att_decode(std::string_view raw, bool last, std::string &out)
@@ -218,6 +273,15 @@ void decoder::impl::sniff_decide()
         attach_over_ = false;
         return;
     }
+    if (pend_text_ && csv_part(pend_info_)) {
+        csv_ = true;
+        sniff_raw_.clear();
+        body_ = consumer::attach;
+        attach_over_ = false;
+        if (attach_.size() > lim_.attach_bytes)
+            csv_to_stream();
+        return;
+    }
     attach_.clear();
     if (pend_text_) {
         st_.text_parts++;
@@ -237,6 +301,8 @@ void decoder::impl::sniff_decide()
 // attach_end - the container part is complete: extract it
 void decoder::impl::attach_end()
 {
+    if (csv_)
+        return csv_end();
     if (!attach_over_)
         att_decode({}, true, attach_);
     if (attach_over_ || attach_.size() > lim_.attach_bytes) {
@@ -567,6 +633,7 @@ void decoder::impl::start_leaf(const std::string &type, const header_value &ct, 
     pend_enc_ = enc;
     pend_text_ = text;
     pend_text_type_ = type.starts_with("text/");
+    csv_ = false;
     sniff_raw_.clear();
     attach_.clear();
     att_b64_.reset();
@@ -661,9 +728,19 @@ void decoder::impl::consume(std::string_view s)
     case consumer::sniff:
         sniff_write(s);
         return;
+    case consumer::csv_stream: {
+        std::string dec;
+        att_decode(s, false, dec);
+        text_.write(dec);
+        return;
+    }
     case consumer::attach:
         if (!attach_over_) {
             att_decode(s, false, attach_);
+            if (csv_ && attach_.size() > lim_.attach_bytes) {
+                csv_to_stream();
+                return;
+            }
             if (attach_.size() > lim_.attach_bytes) {
                 attach_over_ = true;
                 std::string().swap(attach_);
@@ -782,6 +859,13 @@ void decoder::impl::end_body(bool flush_preamble)
     switch (body_) {
     case consumer::sniff:
         break;
+    case consumer::csv_stream: {
+        std::string dec;
+        att_decode({}, true, dec);
+        text_.write(dec);
+        text_.end();
+        break;
+    }
     case consumer::attach:
         attach_end();
         break;
