@@ -279,3 +279,55 @@ TEST_CASE("gzip: FNAME, all members, truncated and over-ratio streams") {
 }
 
 }
+
+#include "mime/decoder.h"
+
+namespace {
+
+std::string b64_lines(const std::string &s) {
+    static const char *t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string o;
+    std::size_t i = 0;
+    for (; i + 2 < s.size(); i += 3) {
+        unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+        o += t[v >> 18], o += t[(v >> 12) & 63], o += t[(v >> 6) & 63], o += t[v & 63];
+        if (o.size() % 77 == 76) o += '\n';
+    }
+    if (i + 1 == s.size()) {
+        unsigned v = (unsigned char)s[i] << 16;
+        o += t[v >> 18], o += t[(v >> 12) & 63], o += "==";
+    } else if (i + 2 == s.size()) {
+        unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8;
+        o += t[v >> 18], o += t[(v >> 12) & 63], o += t[(v >> 6) & 63], o += '=';
+    }
+    return o + "\n";
+}
+
+}  // namespace
+
+TEST_SUITE("extract") {
+
+TEST_CASE("a container over 1 MiB is spooled to a temporary file and read back whole; over attach_bytes: limit") {
+    std::string big(3u << 20, '\0');
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 2654435761u) >> 13);
+    const std::string z = zip_of({{"big.bin", big}, {"tail.txt", "the end 42\n"}});
+    const std::string msg = "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + b64_lines(z);
+    for (std::size_t chunk : {std::size_t(4096), std::size_t(65537)}) {
+        recorder r;
+        mime::decoder d(r);
+        for (std::size_t i = 0; i < msg.size(); i += chunk) d.feed(std::string_view(msg).substr(i, chunk));
+        d.finish();
+        CHECK(d.result().flags == 0);
+        CHECK(r.log.find("[body 1/tail.txt]the end 42\n[/]") != std::string::npos);
+    }
+    util::limits small;
+    small.attach_bytes = 2u << 20;
+    recorder r;
+    mime::decoder d(r, small);
+    d.feed(msg);
+    d.finish();
+    CHECK(d.result().flags == mime::attach_limit);
+    CHECK(r.log.find("tail.txt") == std::string::npos);
+}
+
+}

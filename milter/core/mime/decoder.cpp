@@ -28,8 +28,14 @@
 //   streamed through.
 #include "mime/decoder.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -178,6 +184,15 @@ struct decoder::impl {
     void sniff_write(std::string_view raw);
     void sniff_decide();
     void attach_end();
+    // containers over k_spool_memory go to an unlinked temporary file
+    static constexpr std::size_t k_spool_memory = 1 << 20;
+    int spool_fd_ = -1;
+    std::size_t spool_bytes_ = 0;
+    std::string spool_buf_;
+    void spool_append(std::string_view d);
+    bool spool_write(std::string_view d);
+    void spool_close();
+    ~impl() { spool_close(); }
     void csv_end();
     void csv_to_stream();
 };
@@ -271,6 +286,9 @@ void decoder::impl::sniff_decide()
         sniff_raw_.clear();
         body_ = consumer::attach;
         attach_over_ = false;
+        std::string head;  // (a large first chunk: spooled and limited like the rest)
+        head.swap(attach_);
+        spool_append(head);
         return;
     }
     if (pend_text_ && csv_part(pend_info_)) {
@@ -303,15 +321,95 @@ void decoder::impl::attach_end()
 {
     if (csv_)
         return csv_end();
-    if (!attach_over_)
-        att_decode({}, true, attach_);
-    if (attach_over_ || attach_.size() > lim_.attach_bytes) {
+    if (!attach_over_) {
+        spool_buf_.clear();
+        att_decode({}, true, spool_buf_);
+        spool_append(spool_buf_);
+    }
+    std::string_view data = attach_;
+    void *map = MAP_FAILED;
+    if (!attach_over_ && spool_fd_ >= 0) {
+        map = spool_bytes_ ? ::mmap(nullptr, spool_bytes_, PROT_READ, MAP_PRIVATE, spool_fd_, 0) : MAP_FAILED;
+        if (map == MAP_FAILED)
+            attach_over_ = true;
+        else
+            data = std::string_view(static_cast<const char *>(map), spool_bytes_);
+    }
+    if (attach_over_) {
         st_.flags |= attach_limit;
     } else {
         extract::context cx{sink_, lim_, budget_left_, st_.flags, static_cast<int>(ent_.depth)};
-        extract::run(attach_kind_, attach_, pend_info_.filename, pend_info_.part_path, 1, cx);
+        extract::run(attach_kind_, data, pend_info_.filename, pend_info_.part_path, 1, cx);
     }
+    if (map != MAP_FAILED)
+        ::munmap(map, spool_bytes_);
+    spool_close();
     std::string().swap(attach_);
+    std::string().swap(spool_buf_);
+}
+
+// spool_append - decoded container bytes: in memory up to k_spool_memory, then
+// in an unlinked temporary file (read back through mmap), at most limits.attach_bytes
+void decoder::impl::spool_append(std::string_view d)
+{
+    if (d.empty() || attach_over_)
+        return;
+    const std::size_t have = spool_fd_ >= 0 ? spool_bytes_ : attach_.size();
+    if (have + d.size() > lim_.attach_bytes) {
+        attach_over_ = true;
+        spool_close();
+        std::string().swap(attach_);
+        return;
+    }
+    if (spool_fd_ < 0 && attach_.size() + d.size() <= k_spool_memory) {
+        attach_.append(d);
+        return;
+    }
+    if (spool_fd_ < 0) {
+        const char *dir = std::getenv("TMPDIR");
+        const std::string d0 = dir && *dir ? dir : "/tmp";
+        spool_fd_ = ::open(d0.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (spool_fd_ < 0) {
+            std::string tmpl = d0 + "/piiguard-spool-XXXXXX";
+            spool_fd_ = ::mkostemp(tmpl.data(), O_CLOEXEC);
+            if (spool_fd_ >= 0)
+                ::unlink(tmpl.c_str());
+        }
+        if (spool_fd_ < 0) {  // no temporary file: keep it in memory (still bounded)
+            attach_.append(d);
+            return;
+        }
+        spool_bytes_ = 0;
+        if (!spool_write(attach_)) return;
+        std::string().swap(attach_);
+    }
+    spool_write(d);
+}
+
+// spool_write - append to the spool file; a write error makes the part over-limit
+bool decoder::impl::spool_write(std::string_view d)
+{
+    while (!d.empty()) {
+        const ssize_t n = ::write(spool_fd_, d.data(), d.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            attach_over_ = true;
+            spool_close();
+            return false;
+        }
+        d.remove_prefix(static_cast<std::size_t>(n));
+        spool_bytes_ += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void decoder::impl::spool_close()
+{
+    if (spool_fd_ >= 0)
+        ::close(spool_fd_);
+    spool_fd_ = -1;
+    spool_bytes_ = 0;
 }
 
 // text_name - a non-text part scanned as text for its name: *.txt, *.csv, *.tsv (any case)
@@ -736,15 +834,15 @@ void decoder::impl::consume(std::string_view s)
     }
     case consumer::attach:
         if (!attach_over_) {
-            att_decode(s, false, attach_);
-            if (csv_ && attach_.size() > lim_.attach_bytes) {
-                csv_to_stream();
+            if (csv_) {
+                att_decode(s, false, attach_);
+                if (attach_.size() > lim_.attach_bytes)
+                    csv_to_stream();
                 return;
             }
-            if (attach_.size() > lim_.attach_bytes) {
-                attach_over_ = true;
-                std::string().swap(attach_);
-            }
+            spool_buf_.clear();
+            att_decode(s, false, spool_buf_);
+            spool_append(spool_buf_);
         }
         return;
     case consumer::preamble:

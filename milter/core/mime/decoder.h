@@ -44,6 +44,14 @@
 //   from util/limits.h (header line bytes, nesting depth, boundary length,
 //   parts per message).
 //
+//   Attachments: every leaf part's first decoded bytes decide whether it is a
+//   container (extract/extract.h, RULES.md: ZIP, gzip, PDF by content); a
+//   container is held whole for extraction, in memory up to 1 MiB, beyond
+//   that in an unlinked temporary file in $TMPDIR (read back with mmap), up to
+//   limits.attach_bytes (over it: not extracted, attach_limit). CSV/TSV text
+//   parts are held whole (same limit; over it they are streamed as plain
+//   text) for their column-header context.
+//
 // SEE ALSO
 //   text_sink.h, status.h, header.h, base64.h, qp.h, charset.h, html_text.h
 #pragma once
