@@ -268,3 +268,21 @@ TEST_CASE("CSV parts: a context word in a column header counts for the whole col
 }
 
 }
+
+TEST_SUITE("evasion") {
+
+TEST_CASE("dates written with month names in a table of numbers are candidates (merged digit clusters)") {
+    // Digit clusters of the month-name date rules (gap 28) merge across cells and
+    // lines; a merged cluster longer than a date used to be skipped whole.
+    const std::string table = "Pers.-Nr.\tName\tSteuer-ID\tDOB\n"
+                              "E08187\tA. B\t12273206496\t19. Januar 1950\n"
+                              "E08194\tC. D\t39186542901\t13. M\xC3\xA4rz 1991\n"
+                              "E08201\tE. F\t89 675 324 706\t31. Januar 1958\n";
+    const session::decision d = send(mixed("Content-Type: text/plain; charset=utf-8\r\n\r\n" + table));
+    CHECK(d.v.act == action::reject);
+    CHECK(d.log_line.find("date_of_birth:1") != std::string::npos);  // the first is within reach of "DOB"
+    const session::decision c = send(mixed("Content-Type: text/csv; charset=utf-8\r\n\r\n" + table));
+    CHECK(c.log_line.find("date_of_birth:3") != std::string::npos);  // the column gives all three
+}
+
+}

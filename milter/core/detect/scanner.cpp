@@ -172,8 +172,9 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         ranges_.emplace_back(from, limit - 1);
     } else if (r.src.candidate == candidate_class::digits) {
         const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
-        const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
         const std::size_t lead = static_cast<std::size_t>(r.src.lead);
+        const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
+        const bool wide_gap = r.src.separators.empty() && r.src.gap > 2;
         // With --explain every candidate is examined, so that a DPO sees the
         // values rejected for want of a context word too.
         bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain && columns_.empty();
@@ -184,12 +185,17 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
             // words around each value is cheaper than indexing every word.
             std::size_t eligible = 0;
             for (const digit_cluster &c : clusters)
-                eligible += c.digits >= need && c.digits <= most && c.last >= from && c.first < limit + lead;
+                eligible += c.digits >= need && (c.digits <= most || wide_gap) && c.last >= from &&
+                            c.first < limit + lead;
             const std::size_t window = 2 * static_cast<std::size_t>(r.src.context.before + r.src.context.after);
             gate = eligible * window > buf_.size();
         }
         for (const digit_cluster &c : clusters) {
-            if (c.digits < need || c.digits > most || c.last < from) continue;
+            // A cluster with more digits than the rule's values is still searched:
+            // with a gap, clusters merge across table cells and lines ("89 675 324
+            // 706<TAB>31. Januar 1958<LF>..."), and a value inside one is a value.
+            // (Rules without a wide gap keep the upper bound: their clusters do not merge so.)
+            if (c.digits < need || c.last < from || (c.digits > most && !wide_gap)) continue;
             if (c.first >= limit + lead) break;
             if (r.src.letters > 0 && !has_letters(c.first > lead ? c.first - lead : 0, c.last + 1,
                                                   static_cast<std::size_t>(r.src.letters)))
