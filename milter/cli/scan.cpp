@@ -63,6 +63,7 @@ std::string finding_json(const detect::ruleset &rs, const detect::finding &f) {
                     ", \"length\": " + std::to_string(f.length);
     if (!r.src.validator.empty()) o += ", \"validator\": " + util::json_string(r.src.validator);
     if (!f.context_word.empty()) o += ", \"context\": " + util::json_string(f.context_word);
+    if (!f.place.empty()) o += ", \"place\": " + util::json_string(f.place);
     if (!f.rejected.empty()) o += ", \"rejected\": " + util::json_string(f.rejected);
     else o += std::string(", \"repeat\": ") + (f.counted ? "false" : "true");
     if (!f.masked.empty()) o += ", \"value\": " + util::json_string(f.masked);
@@ -143,8 +144,8 @@ void print_text(const std::string &file, const detect::ruleset &rs, const scan::
     for (const detect::finding &f : d.findings) {
         const detect::compiled_rule &cr = rs.rules()[static_cast<std::size_t>(f.rule_index)];
         std::cout << (f.rejected.empty() ? "  finding: " : "  not counted (" + f.rejected + "): ")
-                  << cr.src.type << " by rule '" << cr.src.id << "' in " << where(f) << " at offset "
-                  << f.offset;
+                  << cr.src.type << " by rule '" << cr.src.id << "' in " << where(f)
+                  << (f.place.empty() ? "" : " (" + f.place + ")") << " at offset " << f.offset;
         if (!cr.src.validator.empty())
             std::cout << ", validator " << cr.src.validator << (f.rejected == "validator" ? " failed" : " passed");
         if (!f.context_word.empty()) std::cout << ", context word '" << f.context_word << "'";

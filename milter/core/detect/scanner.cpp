@@ -70,6 +70,13 @@ void scanner::begin_segment(std::string_view kind, std::string_view part_path) {
     columns_.clear();
     headers_.clear();
     header_word_.clear();
+    places_.clear();
+}
+
+// place - where the text from segment offset start on comes from
+void scanner::place(std::size_t start, std::string_view name) {
+    assert(in_segment_);
+    if (places_.size() < 100000) places_.emplace_back(start, name);
 }
 
 // column_cell - a table cell of the segment and its column header
@@ -323,6 +330,11 @@ void scanner::record(const compiled_rule &r, std::size_t ri, std::size_t start, 
     f.offset = base_ + start;
     f.length = end - start;
     if (ctx >= 0) f.context_word = r.src.context.words[static_cast<std::size_t>(ctx)];
+    if (!places_.empty()) {
+        auto it = std::upper_bound(places_.begin(), places_.end(), f.offset,
+                                   [](std::size_t v, const auto &p) { return v < p.first; });
+        if (it != places_.begin()) f.place = std::prev(it)->second;
+    }
     f.counted = counted;
     if (rejected) f.rejected = rejected;
     if (opts_.keep_masked && normalized) f.masked = util::mask(*normalized);

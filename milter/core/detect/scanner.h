@@ -76,6 +76,10 @@ public:
     // header holds one of its rule's words. Called after begin_segment(),
     // cells in ascending order of start; forgotten at the next segment.
     void column_cell(std::size_t start, std::size_t end, std::string_view header);
+    // place - from segment offset start on, the text comes from this place of
+    // an attachment (a sheet cell, a page, a document part); findings name it.
+    // Called after begin_segment(), ascending start; at most 100,000 kept.
+    void place(std::size_t start, std::string_view name);
     // feed - the next piece of the segment's UTF-8 text
     void feed(std::string_view text);
     // end_segment - scan what is left of the segment
@@ -131,6 +135,7 @@ private:
         std::uint32_t header;
     };
     std::vector<column_span> columns_;
+    std::vector<std::pair<std::size_t, std::string>> places_;
     std::vector<std::string> headers_;
     std::vector<std::vector<signed char>> header_word_;  // [header][context_id]: -2 unknown, -1 none, else word
     int column_context(const compiled_rule &r, std::size_t start, std::size_t end);

@@ -43,9 +43,12 @@ void emit(context &cx, mime::segment_kind k, const std::string &path, const std:
     info.filename = name;
     info.depth = cx.mime_depth;
     cx.sink.begin_segment(info);
-    if (cols)
+    if (cols) {
         for (const table_columns::cell &c : cols->cells)
             cx.sink.column_cell(c.start, c.end, cols->headers[c.header]);
+        for (const auto &[at, name] : cols->places)
+            cx.sink.place(at, name);
+    }
     const std::string t = cols ? std::string(text) : mime::normalize_text(text);
     if (!t.empty())
         cx.sink.text(t);
@@ -430,9 +433,17 @@ void pdf_run(std::string_view data, const std::string &name, const std::string &
 {
     std::string text;
     switch (pdf_to_text(data, cx.lim, text)) {
-    case pdf_status::ok:
-        emit(cx, mime::segment_kind::body, path, name, text);
+    case pdf_status::ok: {
+        // pages end with a form feed: each page is a place for --explain
+        text = mime::normalize_text(text);
+        table_columns places;
+        places.place(0, "page 1");
+        std::size_t page = 1;
+        for (std::size_t i = text.find('\f'); i != std::string::npos && i + 1 < text.size(); i = text.find('\f', i + 1))
+            places.place(i + 1, "page " + std::to_string(++page));
+        emit(cx, mime::segment_kind::body, path, name, text, &places);
         return;
+    }
     case pdf_status::encrypted:
         cx.flags |= mime::attach_encrypted;
         return;

@@ -73,6 +73,12 @@ public:
         rows_.emplace_back();
         tables_.emplace_back();
     }
+    // place - a place for --explain from the current end of the top-level text on
+    void place(std::string name)
+    {
+        if (cells_.empty())
+            cols_.place(base_ + doc_.size(), std::move(name));
+    }
     void table_end()
     {
         if (!rows_.empty())
@@ -396,6 +402,15 @@ struct xlsx_shared : xml_handler {
     }
 };
 
+// column_name - 28 -> "AB"
+std::string column_name(std::size_t col)
+{
+    std::string s;
+    for (; col > 0; col = (col - 1) / 26)
+        s.insert(s.begin(), static_cast<char>('A' + (col - 1) % 26));
+    return s;
+}
+
 // cell_ref - "AB12" -> column 28 (1-based), row 12; 0 when absent
 void cell_ref(const char *r, std::size_t &col, std::size_t &row)
 {
@@ -432,6 +447,8 @@ struct xlsx_sheet : xml_handler {
     std::vector<std::string> row;
     std::size_t col = 0;         // column of the current / last cell
     std::size_t row_bytes = 0;   // text bytes of the row so far
+    std::size_t row_no = 0;      // row number (r, or previous + 1)
+    std::size_t sheet_no = 0;    // 1-based position in the workbook's <sheets>
     bool in_row = false, in_cell = false;
     std::string type, v, is_text;
     std::size_t style = 0;
@@ -445,6 +462,11 @@ struct xlsx_sheet : xml_handler {
             in_row = true;
             row.clear();
             row_bytes = 0;
+            std::size_t c, r;
+            const char *rr = attr(a, "r");
+            const std::string ref = rr ? std::string("A") + rr : std::string();
+            cell_ref(rr ? ref.c_str() : nullptr, c, r);
+            row_no = r ? r : row_no + 1;
             col = 0;
         } else if (n == "c" && in_row) {
             in_cell = true;
@@ -506,6 +528,13 @@ struct xlsx_sheet : xml_handler {
                 if (out.size() + line.size() >= cap) {  // shared strings repeated without end
                     over = true;
                 } else {
+                    std::size_t at = base + out.size();
+                    for (std::size_t i = 0; i < row.size(); ++i) {
+                        if (!row[i].empty())
+                            cols.place(at, "sheet " + std::to_string(sheet_no) + " cell " + column_name(i + 1) +
+                                               std::to_string(row_no));
+                        at += row[i].size() + 1;
+                    }
                     cols.row(table, base + out.size(), row);
                     out += line;
                     out.push_back('\n');
@@ -644,6 +673,7 @@ public:
         } else if (para_ && q == "text:line-break") {
             b_.put('\n');
         } else if (q == "table:table") {
+            b_.place("table " + std::to_string(++tables_seen_));
             b_.table_start();
         } else if (q == "table:table-row") {
             b_.row_start();
@@ -720,7 +750,7 @@ public:
 private:
     text_builder b_;
     bool styles_;
-    int depth_ = 0, skip_ = 0, root_ = 0, para_ = 0, cell_only_ = 0, done_cell_ = 0;
+    int depth_ = 0, skip_ = 0, root_ = 0, para_ = 0, cell_only_ = 0, done_cell_ = 0, tables_seen_ = 0;
     std::vector<int> cells_;
     std::vector<std::size_t> repeat_;
 };
@@ -956,6 +986,7 @@ void docx_text(const part_reader &rd, const std::vector<std::string> &names, std
             out.push_back('\n');
         std::string text;
         const std::size_t mark = cols.cells.size();
+        cols.place(out.size(), p);
         ooxml_handler h(text, cols, out.size());
         if (!parse_xml(data, h)) {
             corrupt = true;
@@ -979,7 +1010,9 @@ void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_col
         corrupt = true;
         return;
     }
+    std::size_t slide_no = 0;
     for (const std::string &id : pres.slide_ids) {
+        ++slide_no;
         auto it = rels.rels.find(id);
         if (it == rels.rels.end()) {
             corrupt = true;
@@ -994,6 +1027,7 @@ void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_col
             out.push_back('\n');
         std::string text;
         const std::size_t mark = cols.cells.size();
+        cols.place(out.size(), "slide " + std::to_string(slide_no));
         ooxml_handler h(text, cols, out.size());
         if (!parse_xml(slide, h)) {
             corrupt = true;
@@ -1031,7 +1065,9 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
                 corrupt = true;
         }
     }
+    std::size_t sheet_no = 0;
     for (const std::string &id : wb.sheet_ids) {
+        ++sheet_no;
         auto it = rels.rels.find(id);
         if (it == rels.rels.end()) {
             corrupt = true;
@@ -1048,6 +1084,7 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
         const std::size_t mark = cols.cells.size();
         xlsx_sheet h(styles, shared.strings, wb.date1904, text, corrupt, cap > out.size() ? cap - out.size() : 0, over,
                      cols, out.size());
+        h.sheet_no = sheet_no;
         if (!parse_xml(sheet, h)) {
             corrupt = true;
             cols.truncate(mark);

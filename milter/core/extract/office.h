@@ -44,6 +44,13 @@ struct table_columns {
     };
     std::vector<std::string> headers;
     std::vector<cell> cells;
+    // places of the text for --explain: from offset first on, the text is from second
+    std::vector<std::pair<std::size_t, std::string>> places;
+    void place(std::size_t at, std::string name)
+    {
+        if (places.size() < 100000)
+            places.emplace_back(at, std::move(name));
+    }
     // table - the state of one table: header ids per column (-1: empty header), header row seen
     struct table {
         std::vector<long> header;
@@ -53,6 +60,7 @@ struct table_columns {
     void row(table &t, std::size_t line_start, const std::vector<std::string> &cells_text);
     // shift - move cells recorded from index from on by delta bytes
     void truncate(std::size_t n) { cells.resize(std::min(n, cells.size())); }
+    // (places are kept as they are: a skipped part leaves no text behind its place)
 };
 
 // csv_columns - RULES.md CSV/TSV splitting of text (separator from the first line,

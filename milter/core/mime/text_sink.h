@@ -82,6 +82,9 @@ public:
     {
         (void)start, (void)end, (void)header;
     }
+    // place - within a body segment, before its text: from byte start on, the
+    // text comes from this place of an attachment ("sheet 1 cell B3", "page 2")
+    virtual void place(std::size_t start, std::string_view name) { (void)start, (void)name; }
 };
 
 }  // namespace piiguard::mime
