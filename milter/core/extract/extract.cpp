@@ -2,8 +2,11 @@
 //   extract.cpp - container recognition and ZIP / gzip / PDF extraction (see extract.h)
 #include "extract/extract.h"
 
+#include <unistd.h>
 #include <zip.h>
 #include <zlib.h>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <cstdint>
@@ -82,8 +85,8 @@ struct zip_closer {
 
 class zip_archive {
 public:
-    zip_archive(std::string_view data, context &cx, std::size_t depth, std::string path)
-        : data_(data), cx_(cx), depth_(depth), path_(std::move(path)) {}
+    zip_archive(std::string_view data, context &cx, std::size_t depth, std::string path, int fd = -1)
+        : data_(data), fd_(fd), cx_(cx), depth_(depth), path_(std::move(path)) {}
 
     void run(const std::string &name);
 
@@ -93,7 +96,8 @@ private:
     void plain();
     void document(const std::string &kind);
 
-    std::string_view data_;
+    std::string_view data_;  // the archive, in memory (or mapped) ...
+    int fd_;                 // ... or, when >= 0, read from this file (data_ is its mapping, for its size)
     context &cx_;
     std::size_t depth_;
     std::string path_;
@@ -231,6 +235,8 @@ bool zip_precheck(std::string_view d, const util::limits &lim, unsigned &flags)
         flags |= mime::attach_corrupt;
         return false;
     }
+    // (only the last 64 KB and the ZIP64 end record are looked at: with a mapped
+    // file, no other page is touched)
     const std::size_t lowest = d.size() > 22 + 65535 ? d.size() - 22 - 65535 : 0;
     std::size_t at = std::string_view::npos;
     for (std::size_t i = d.size() - 22 + 1; i-- > lowest;)
@@ -268,7 +274,22 @@ void zip_archive::run(const std::string &)
         return;
     zip_error_t err;
     zip_error_init(&err);
-    zip_source_t *src = zip_source_buffer_create(data_.data(), data_.size(), 0, &err);
+    zip_source_t *src = nullptr;
+    if (fd_ >= 0) {
+        // a spooled attachment: libzip reads what it needs with seeks, so that
+        // only the central directory and the entries read come into memory
+        const int fd2 = ::dup(fd_);
+        std::FILE *f = fd2 >= 0 ? ::fdopen(fd2, "rb") : nullptr;
+        if (!f && fd2 >= 0)
+            ::close(fd2);
+        if (f) {
+            src = zip_source_filep_create(f, 0, static_cast<zip_int64_t>(data_.size()), &err);
+            if (!src)
+                std::fclose(f);
+        }
+    } else {
+        src = zip_source_buffer_create(data_.data(), data_.size(), 0, &err);
+    }
     if (!src) {
         zip_error_fini(&err);
         cx_.flags |= mime::attach_corrupt;
@@ -502,6 +523,20 @@ std::string entry_text(std::string_view b)
     if (mime::utf8_valid_prefix(b, &cut) == b.size())
         return std::string(b);
     return mime::to_utf8(b, "windows-1252", flags);
+}
+
+// run_file - a container held in a file (data: its read-only mapping)
+void run_file(kind k, int fd, std::string_view data, const std::string &name, const std::string &path,
+              context &cx)
+{
+    if (k != kind::zip)
+        return run(k, data, name, path, 1, cx);
+    try {
+        zip_archive z(data, cx, 1, path, fd);
+        z.run(name);
+    } catch (const std::exception &) {
+        cx.flags |= mime::attach_limit;
+    }
 }
 
 // run - one container at depth

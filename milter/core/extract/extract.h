@@ -66,6 +66,12 @@ struct context {
 void run(kind k, std::string_view data, const std::string &name, const std::string &part_path, std::size_t depth,
          context &cx);
 
+// run_file - the same for a container spooled to file descriptor fd (data is
+// its read-only mapping): a ZIP is read through the file, so that only its
+// central directory and the entries read come into memory
+void run_file(kind k, int fd, std::string_view data, const std::string &name, const std::string &path,
+              context &cx);
+
 // entry_text - RULES.md decoding of an archive entry / named text part: BOM,
 // else UTF-8 if valid, else windows-1252; is_text says whether the bytes are
 // text at all (BOM, valid UTF-8, or text_name)

@@ -209,7 +209,7 @@ static bool csv_part(const segment_info &info)
     return ext == ".csv" || ext == ".tsv";
 }
 
-// csv_to_stream - a CSV over limits.attach_bytes: scanned as streamed text, without columns
+// csv_to_stream - a CSV over limits.csv_context_bytes: scanned as streamed text, without columns
 void decoder::impl::csv_to_stream()
 {
     st_.text_parts++;
@@ -296,7 +296,7 @@ void decoder::impl::sniff_decide()
         sniff_raw_.clear();
         body_ = consumer::attach;
         attach_over_ = false;
-        if (attach_.size() > lim_.attach_bytes)
+        if (attach_.size() > lim_.csv_context_bytes)
             csv_to_stream();
         return;
     }
@@ -339,7 +339,10 @@ void decoder::impl::attach_end()
         st_.flags |= attach_limit;
     } else {
         extract::context cx{sink_, lim_, budget_left_, st_.flags, static_cast<int>(ent_.depth)};
-        extract::run(attach_kind_, data, pend_info_.filename, pend_info_.part_path, 1, cx);
+        if (map != MAP_FAILED)
+            extract::run_file(attach_kind_, spool_fd_, data, pend_info_.filename, pend_info_.part_path, cx);
+        else
+            extract::run(attach_kind_, data, pend_info_.filename, pend_info_.part_path, 1, cx);
     }
     if (map != MAP_FAILED)
         ::munmap(map, spool_bytes_);
@@ -836,7 +839,7 @@ void decoder::impl::consume(std::string_view s)
         if (!attach_over_) {
             if (csv_) {
                 att_decode(s, false, attach_);
-                if (attach_.size() > lim_.attach_bytes)
+                if (attach_.size() > lim_.csv_context_bytes)
                     csv_to_stream();
                 return;
             }

@@ -48,9 +48,11 @@
 //   container (extract/extract.h, RULES.md: ZIP, gzip, PDF by content); a
 //   container is held whole for extraction, in memory up to 1 MiB, beyond
 //   that in an unlinked temporary file in $TMPDIR (read back with mmap), up to
-//   limits.attach_bytes (over it: not extracted, attach_limit). CSV/TSV text
-//   parts are held whole (same limit; over it they are streamed as plain
-//   text) for their column-header context.
+//   limits.attach_bytes (over it: not extracted, attach_limit); a ZIP is then
+//   read through the file, so only its central directory and the entries
+//   read come into memory. CSV/TSV text parts are held whole up to
+//   limits.csv_context_bytes for their column-header context; a larger one
+//   is streamed as plain text (context window only).
 //
 // SEE ALSO
 //   text_sink.h, status.h, header.h, base64.h, qp.h, charset.h, html_text.h

@@ -29,6 +29,7 @@ struct limits {
     // Attachments (RULES.md, Attachments; extract/extract.h)
     std::size_t attach_depth = 3;              // deepest container nesting opened (a MIME part is depth 1)
     std::size_t attach_bytes = 33554432;       // largest decoded attachment held for extraction (32 MiB)
+    std::size_t csv_context_bytes = 1048576;   // CSV/TSV part held whole for column-header context (1 MiB)
     std::size_t zip_entries = 1000;            // most central-directory entries of a ZIP
     std::size_t zip_total_bytes = 104857600;   // sum of a ZIP's uncompressed sizes (100 MiB)
     std::size_t entry_bytes = 1048576;         // an entry above this size ...
