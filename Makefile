@@ -14,7 +14,7 @@ CXX ?= g++
 CXXFLAGS ?= -O2 -g
 LDFLAGS ?=
 PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
-PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib
+PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
@@ -49,7 +49,7 @@ objs = $(patsubst %.cpp,$(1)/%.o,$(2))
 
 .PHONY: all deps deps-test run stop check bench fuzz fuzzers asan install clean
 PROGRAMS = piiguard $(if $(MILTER_SRC),piiguard-milter) $(if $(POLICYD_SRC),piiguard-policyd)
-all: $(PROGRAMS) obj/unit_tests obj/mime_dump
+all: $(PROGRAMS) obj/unit_tests obj/mime_dump obj/sign_eml
 
 obj/%.o: %.cpp
 	@mkdir -p $(dir $@)
@@ -78,6 +78,8 @@ obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+obj/sign_eml: obj/tests/evidence/sign_eml.o obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/scan_bench: obj/tests/bench/scan_bench.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/policy_bench: obj/tests/bench/policy_bench.o
@@ -95,7 +97,7 @@ obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
 	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 
 # libFuzzer targets.
-fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan
+fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract
 obj-fuzz/fuzz_%: obj-fuzz/tests/fuzz/fuzz_%.o obj-fuzz/libpiiguard.a
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 

@@ -63,6 +63,7 @@ std::string finding_json(const detect::ruleset &rs, const detect::finding &f) {
                     ", \"length\": " + std::to_string(f.length);
     if (!r.src.validator.empty()) o += ", \"validator\": " + util::json_string(r.src.validator);
     if (!f.context_word.empty()) o += ", \"context\": " + util::json_string(f.context_word);
+    if (!f.place.empty()) o += ", \"place\": " + util::json_string(f.place);
     if (!f.rejected.empty()) o += ", \"rejected\": " + util::json_string(f.rejected);
     else o += std::string(", \"repeat\": ") + (f.counted ? "false" : "true");
     if (!f.masked.empty()) o += ", \"value\": " + util::json_string(f.masked);
@@ -80,7 +81,15 @@ void print_json(const std::string &file, const detect::ruleset &rs, const scan::
         o += (first ? "" : ", ") + util::json_string(rs.types()[t]) + ": " + std::to_string(d.counts[t]);
         first = false;
     }
-    o += "}, \"complete\": " + std::string(r.complete ? "true" : "false");
+    o += "}";
+    // RULES.md: "incomplete": [reasons], absent when the scan was complete
+    const std::vector<std::string> reasons = mime::incomplete_reasons(r.mime.flags);
+    if (!reasons.empty()) {
+        o += ", \"incomplete\": [";
+        for (std::size_t i = 0; i < reasons.size(); ++i) o += (i ? ", " : "") + util::json_string(reasons[i]);
+        o += "]";
+    }
+    o += ", \"complete\": " + std::string(r.complete ? "true" : "false");
     o += ", \"flags\": [";
     first = true;
     for (const std::string &fl : mime::flag_names(r.mime.flags)) {
@@ -121,7 +130,11 @@ void print_text(const std::string &file, const detect::ruleset &rs, const scan::
     } else {
         std::cout << "no PII";
     }
-    if (!r.complete) std::cout << " (INCOMPLETE: some content could not be scanned)";
+    if (!r.complete) {
+        std::cout << " (INCOMPLETE:";
+        for (const std::string &x : mime::incomplete_reasons(r.mime.flags)) std::cout << ' ' << x;
+        std::cout << ")";
+    }
     std::cout << '\n';
     for (const std::string &fl : mime::flag_names(r.mime.flags)) std::cout << "  anomaly: " << fl << '\n';
     for (const mime::skipped_part &s : r.skipped)
@@ -131,8 +144,8 @@ void print_text(const std::string &file, const detect::ruleset &rs, const scan::
     for (const detect::finding &f : d.findings) {
         const detect::compiled_rule &cr = rs.rules()[static_cast<std::size_t>(f.rule_index)];
         std::cout << (f.rejected.empty() ? "  finding: " : "  not counted (" + f.rejected + "): ")
-                  << cr.src.type << " by rule '" << cr.src.id << "' in " << where(f) << " at offset "
-                  << f.offset;
+                  << cr.src.type << " by rule '" << cr.src.id << "' in " << where(f)
+                  << (f.place.empty() ? "" : " (" + f.place + ")") << " at offset " << f.offset;
         if (!cr.src.validator.empty())
             std::cout << ", validator " << cr.src.validator << (f.rejected == "validator" ? " failed" : " passed");
         if (!f.context_word.empty()) std::cout << ", context word '" << f.context_word << "'";

@@ -27,6 +27,8 @@ python3 -c "import os; s=os.path.getsize('$OUT/bench-mail.log')/1048576; t, kb =
 rm -f $OUT/bench-mail.log $OUT/bench-audit.time
 # policy daemon: requests/s, unix and inet sockets (tests/bench/policy_bench.sh).
 sh tests/bench/policy_bench.sh
+# attachments: DOCX/XLSX/PDF MB/s beside unzip/pdftotext baselines (tests/bench/attach_bench.sh).
+sh tests/bench/attach_bench.sh
 # milter protocol: piiguard-milter beside a no-op libmilter milter, same client.
 sh tests/bench/milter_bench.sh
 # end to end: smtp-source -> Postfix + milter -> smtp-sink, piiguard vs no-op.

@@ -24,12 +24,12 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/piiguard-evidence.XXXXXX) || exit 1
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-SIGN=$OUT/sign_eml
-if g++ -std=c++20 -O2 -Imilter/core -Imilter -o "$SIGN" tests/evidence/sign_eml.cpp obj/libpiiguard.a \
-    $(pkg-config --libs libpcre2-8 tomlplusplus libssl libcrypto zlib) -lpthread 2>"$OUT/sign-build.log"; then
-    ok "build the signing tool"
+# The signing tool is built by `make` (obj/sign_eml, with the library's own link line).
+SIGN=obj/sign_eml
+if [ -x "$SIGN" ]; then
+    ok "the signing tool is built ($SIGN)"
 else
-    ko "build the signing tool" "$(head -n 3 "$OUT/sign-build.log")"
+    ko "the signing tool is built" "no $SIGN (make)"
     echo "$pass passed, $fail failed"
     exit 1
 fi

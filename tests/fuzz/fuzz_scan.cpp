@@ -28,9 +28,13 @@ std::shared_ptr<const detect::ruleset> rules() {
 }
 
 std::vector<int> scan_counts(std::string_view msg, std::size_t step) {
-    auto rs = rules();
-    detect::scratch s(*rs);
-    scan::message_scan ms(*rs, s);
+    // One scratch and one message_scan for the whole run, reset per message as
+    // the milter does: building them per input (PCRE2 match data, JIT stack,
+    // per-rule tables) cost more than scanning a typical input.
+    static auto rs = rules();
+    static detect::scratch s(*rs);
+    static scan::message_scan ms(*rs, s);
+    ms.reset();
     while (!msg.empty()) {
         std::size_t n = step < msg.size() ? step : msg.size();
         ms.feed(msg.substr(0, n));

@@ -27,6 +27,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <vector>
 #include <unistd.h>
 
 #include "mime/decoder.h"
@@ -80,7 +82,18 @@ public:
             std::cout << "text " << escape(std::string_view(buf_).substr(pos, nl - pos)) << "\n";
             pos = nl;
         }
+        // column-header context: each cell as the segment's text has it, under its header
+        for (const auto &[start, end, header] : cells_)
+            std::cout << "column header=" << escape(header) << " cell="
+                      << (end <= buf_.size() ? escape(std::string_view(buf_).substr(start, end - start))
+                                             : std::string("OUT-OF-RANGE"))
+                      << "\n";
+        cells_.clear();
         std::cout << "end\n";
+    }
+    void column_cell(std::size_t start, std::size_t end, std::string_view header) override
+    {
+        cells_.emplace_back(start, end, std::string(header));
     }
     void skipped(const skipped_part &p) override
     {
@@ -91,6 +104,7 @@ public:
 
 private:
     std::string buf_;
+    std::vector<std::tuple<std::size_t, std::size_t, std::string>> cells_;
 };
 
 }  // namespace

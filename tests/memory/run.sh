@@ -38,4 +38,39 @@ for r in "$res5" "$res50"; do
     esac
 done
 rm -f $OUT/mem-5.eml $OUT/mem-50.eml
+
+# Attachments: a ZIP of 5 MB and one of 25 MB (512 KB entries, the IBAN in the
+# last one) are spooled to a temporary file and read through it: peak RSS must
+# not follow the attachment size.
+python3 - $OUT <<'PY'
+import base64, io, random, sys, zipfile
+for mb in (5, 25):
+    b = io.BytesIO()
+    rnd = random.Random(mb)
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_STORED) as z:
+        for i in range(mb * 2):
+            z.writestr("blob%03d.bin" % i, bytes(rnd.getrandbits(8) for _ in range(512 * 1024)))
+        z.writestr("last.txt", "iban GB82 WEST 1234 5698 7654 32\n")
+    with open("%s/mem-zip-%d.eml" % (sys.argv[1], mb), "w") as f:
+        f.write("Subject: zip\nMIME-Version: 1.0\nContent-Type: application/zip; name=a.zip\n"
+                "Content-Transfer-Encoding: base64\n\n")
+        f.write(base64.encodebytes(b.getvalue()).decode())
+PY
+set -- $(peak_rss $OUT/mem-zip-5.eml)
+zrss5=$1; zrc5=$2; shift 2; zres5="$*"
+set -- $(peak_rss $OUT/mem-zip-25.eml)
+zrss25=$1; zrc25=$2; shift 2; zres25="$*"
+echo "peak RSS: 5 MB ZIP attachment ${zrss5} KB, 25 MB ZIP attachment ${zrss25} KB"
+if [ "$zrc5" -eq 0 ] && [ "$zrc25" -eq 0 ] && [ $((zrss25 - zrss5)) -le 8192 ]; then
+    ok "peak RSS bounded for ZIP attachments (25 MB: ${zrss25} KB, 5 MB: ${zrss5} KB)"
+else
+    ko "peak RSS grows with the ZIP attachment (25 MB: ${zrss25} KB, 5 MB: ${zrss5} KB)"
+fi
+for r in "$zres5" "$zres25"; do
+    case "$r" in
+        *'"iban": 1'*) ok "the IBAN in the ZIP's last entry was found" ;;
+        *) ko "the IBAN in the ZIP's last entry was not found: $r" ;;
+    esac
+done
+rm -f $OUT/mem-zip-5.eml $OUT/mem-zip-25.eml
 tally

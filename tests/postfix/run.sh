@@ -461,6 +461,45 @@ s_alive() {
     done
 }
 scenario "11 every milter still running" s_alive
+# 13. attachments (issue 10): an XLSX with an NHS number, an encrypted ZIP
+# attach_msg ID FIXTURE - the golden fixture as a message with our Message-ID
+attach_msg() {
+    { printf 'Message-ID: <%s@piiguard.test>\nDate: Fri, 27 Nov 2026 03:04:05 +0000\n' "$1"; cat "tests/golden/mime/$2"; } >"$PF_T/$1.eml"
+    printf '%s' "$(cat "$PF_T/$1.eml")" >"$PF_T/$1.eml.tmp" && mv "$PF_T/$1.eml.tmp" "$PF_T/$1.eml"
+    LAST_FROM=$1@sender.test
+}
+s13_clear() {
+    attach_msg s13-clear attach_xlsx.eml
+    pf_send s13-clear "$P_DEF" none "$LAST_FROM" u13@tls.example "$PF_T/s13-clear.eml"
+    record 13-xlsx-nhs-clear rejected true
+    refused '5[0-9][0-9] 5\.7\.[0-9]+ ' || return 1
+    echo "     reply: $(util_printable "$(refusal)")"
+}
+s13_tls() {
+    attach_msg s13-tls attach_xlsx.eml
+    pf_send s13-tls "$P_DEF" tls1.3 "$LAST_FROM" u13@tls.example "$PF_T/s13-tls.eml"
+    record 13-xlsx-nhs-tls13 delivered true
+    accepted || return 1
+    pf_wait 20 pf_is_delivered mx s13-tls@piiguard.test || { fail "not delivered within 20 s"; return 1; }
+    delivered_over_tls "$PF_QID" 'piiguard-tls1[23]' "$MX_TLS" || return 1
+    grep -Eq "(^|: )$PF_QID: piiguard: .* pii=date_of_birth:1,uk_nhs:1 " "$PF_T/milter.log" || { fail "the milter did not find the NHS number in the XLSX"; return 1; }
+    echo "     delivered via $DELIVERED_TRANSPORT over $DELIVERED_TLS"
+}
+s13_encrypted() {
+    attach_msg s13-enc attach_encrypted.eml
+    pf_send s13-enc "$P_DEF" tls1.3 "$LAST_FROM" u13e@tls.example "$PF_T/s13-enc.eml"
+    record 13-encrypted-zip-default delivered true
+    accepted || { WHY="default on_encrypted = accept: $WHY"; return 1; }
+    grep -Eq "(^|: )$PF_QID: piiguard: .* incomplete=encrypted " "$PF_T/milter.log" || { fail "the log line does not name the encrypted attachment"; return 1; }
+    attach_msg s13-enc2 attach_encrypted.eml
+    pf_send s13-enc2 "$P_TEMPF" tls1.3 "$LAST_FROM" u13e@tls.example "$PF_T/s13-enc2.eml"
+    record 13-encrypted-zip-tempfail rejected true
+    refused '4[0-9][0-9] 4\.7\.[0-9]+ ' || { WHY="on_encrypted = tempfail: $WHY"; return 1; }
+    echo "     on_encrypted = tempfail: $(util_printable "$(refusal)")"
+}
+scenario "13a XLSX with an NHS number in clear: rejected 5.7.x" s13_clear
+scenario "13b XLSX with an NHS number over TLS 1.3: routed over mandatory TLS" s13_tls
+scenario "13c encrypted ZIP: accepted and logged by default; 4.7.x where a profile tightens it" s13_encrypted
 scenario "12 no PII value in the maillog, the milter log or delivered headers" s_no_values
 
 echo "($(($(date +%s) - START)) s; logs in tests/out/postfix/)"

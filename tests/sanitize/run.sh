@@ -38,4 +38,7 @@ scan_all() {
 scan_all samples tests/data/samples
 [ -d "$SHARED/corpus/dev" ] && scan_all dev "$SHARED/corpus/dev" || ko "no dev corpus"
 [ -d "$SHARED/corpus/real" ] && scan_all real "$SHARED/corpus/real" || ko "no real corpus"
+# attachments: the labelled ones and the 500 hostile real-world files (extractors under ASan+UBSan)
+[ -d "$SHARED/corpus/dev-attach" ] && scan_all dev-attach "$SHARED/corpus/dev-attach" || ko "no dev-attach corpus"
+[ -d "$SHARED/corpus/real-attach" ] && scan_all real-attach "$SHARED/corpus/real-attach" || ko "no real-attach corpus"
 tally

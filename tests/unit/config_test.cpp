@@ -309,6 +309,15 @@ TEST_SUITE("config") {
         CHECK(x == action::reject);
     }
 
+    TEST_CASE("on_encrypted: accept by default, any action when set, bad values named") {
+        CHECK(load_config_string("", "/etc/pg/c.toml")->on_encrypted == action::accept);
+        CHECK(load_config_string("[milter]\non_encrypted = \"tempfail\"\n", "/etc/pg/c.toml")->on_encrypted ==
+              action::tempfail);
+        CHECK(load_config_string("[milter]\non_encrypted = \"reject\"\n", "/etc/pg/c.toml")->on_encrypted ==
+              action::reject);
+        CHECK(load_error("[milter]\non_encrypted = \"drop\"\n").find("on_encrypted") != std::string::npos);
+    }
+
     TEST_CASE("check-man: every parameter is named in piiguard.toml(5) and in contrib/piiguard.toml") {
         std::string man = read("man/piiguard.toml.5");
         for (std::size_t i; (i = man.find("\\-")) != std::string::npos;) man.erase(i, 1);

@@ -217,7 +217,7 @@ TEST_SUITE("decoder")
              "[body 1 text/plain]4532[/]", bad_base64},
             {"truncated base64", "Content-Transfer-Encoding: base64\n\nNDUzMjAx\nNTE",
              "[body 1 text/plain]453201" "51[/]", 0},
-            {"unknown transfer encoding read as 8bit", "Content-Transfer-Encoding: x-uue\n\n4532\n",
+            {"unknown transfer encoding read as 8bit", "Content-Transfer-Encoding: x-gzip64\n\n4532\n",
              "[body 1 text/plain]4532\n[/]", unknown_encoding},
             {"multipart without boundary parameter scanned as text",
              "Content-Type: multipart/mixed\n\n--x\nhello\n", "[body 1 multipart/mixed]--x\nhello\n[/]",
@@ -253,6 +253,76 @@ TEST_SUITE("decoder")
                 CHECK(o.flags == r.flags);
             }
         }
+    }
+
+    TEST_CASE("issue 10 evasions: transfer-encoding spellings, uuencode, encoded message/rfc822, named text")
+    {
+        // "4532 0151" in base64 and in uuencode
+        const std::string b64 = "NDUzMiAwMTUx\n";
+        const std::string uu = "begin 644 card.txt\n)-#4S,B`P,34Q\n`\nend\n";
+        struct row {
+            const char *label;
+            std::string msg;
+            std::string log;
+            unsigned flags;
+        };
+        const row rows[] = {
+            {"base64 with a comment", "Content-Transfer-Encoding: base64 (encoded)\n\n" + b64,
+             "[body 1 text/plain]4532 0151[/]", 0},
+            {"quoted base64", "Content-Transfer-Encoding: \"base64\"\n\n" + b64, "[body 1 text/plain]4532 0151[/]", 0},
+            {"base64 with a ';' tail", "Content-Transfer-Encoding: base64 ;\n\n" + b64,
+             "[body 1 text/plain]4532 0151[/]", 0},
+            {"upper-case quoted-printable with a comment",
+             "Content-Transfer-Encoding: Quoted-Printable (qp)\n\n4532=20=\n0151\n", "[body 1 text/plain]4532 0151\n[/]",
+             0},
+            {"x-uuencode part", "Content-Transfer-Encoding: x-uuencode\n\n" + uu, "[body 1 text/plain]4532 0151[/]", 0},
+            {"inline uuencode in text/plain", "Content-Type: text/plain\n\nsee below\n" + uu + "bye\n",
+             "[body 1 text/plain]see below\n4532 0151bye\n[/]", 0},
+            {"a begin line that is not uuencode stays text", "\nbegin here\nbegin 644\n4532\n",
+             "[body 1 text/plain]begin here\nbegin 644\n4532\n[/]", 0},
+            {"base64-encoded message/rfc822",
+             "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: message/rfc822\n"
+             "Content-Transfer-Encoding: base64\n\n"
+             // "Subject: in\nContent-Transfer-Encoding: base64\n\nNDUzMiAwMTUx\n"
+             "U3ViamVjdDogaW4KQ29udGVudC1UcmFuc2Zlci1FbmNvZGluZzogYmFzZTY0CgpORFV6TWlBd01UVXgK\n--b--\n",
+             "[subject 1 ]in[/][body 1.1 text/plain]4532 0151[/]", 0},
+            {"quoted-printable message/rfc822",
+             "Content-Type: message/rfc822\nContent-Transfer-Encoding: quoted-printable\n\nSubject: q=\n\n\nx=3D1\n",
+             "[subject 1 ]q[/][body 1.1 text/plain]x=1\n[/]", 0},
+            {"CSV labelled vnd.ms-excel is text (charset ignored)",
+             "Content-Type: application/vnd.ms-excel; charset=x-martian\n"
+             "Content-Disposition: attachment; filename=\"Export.CSV\"\n\nnhs;name\n943 476 5919;x\n",
+             "[filename 1 application/vnd.ms-excel name=Export.CSV]Export.CSV[/]"
+             "[body 1 application/vnd.ms-excel name=Export.CSV]nhs;name\n943 476 5919;x\n[/]", 0},
+            {"TXT labelled octet-stream, base64",
+             "Content-Type: application/octet-stream; name=a.txt\nContent-Transfer-Encoding: base64\n\n" + b64,
+             "[filename 1 application/octet-stream name=a.txt]a.txt[/]"
+             "[body 1 application/octet-stream name=a.txt]4532 0151[/]", 0},
+            {"other octet-stream is still skipped",
+             "Content-Type: application/octet-stream; name=a.bin\n\n4532\n",
+             "[filename 1 application/octet-stream name=a.bin]a.bin[/][skip 1 application/octet-stream binary name=a.bin]",
+             0},
+        };
+        for (const auto &r : rows) {
+            CAPTURE(r.label);
+            for (std::size_t n : {0, 1, 3, 7}) {
+                CAPTURE(n);
+                const auto o = run(r.msg, n);
+                CHECK(o.log == r.log);
+                CHECK(o.flags == r.flags);
+                CHECK((o.flags & incomplete_mask) == 0);
+            }
+        }
+    }
+
+    TEST_CASE("an unknown transfer encoding makes the message incomplete, reason unknown_encoding")
+    {
+        const auto o = run("Content-Transfer-Encoding: x-gzip64\n\n4532\n");
+        CHECK(o.st.incomplete());
+        CHECK(incomplete_reasons(o.flags) == std::vector<std::string>{"unknown_encoding"});
+        CHECK(incomplete_reasons(depth_limit | attach_encrypted | attach_corrupt | unknown_encoding) ==
+              std::vector<std::string>{"corrupt", "encrypted", "limit", "unknown_encoding"});
+        CHECK(incomplete_reasons(bad_base64 | invalid_utf8).empty());
     }
 
     TEST_CASE("10,000 nested multiparts hit the depth limit and the bottom is still scanned")
@@ -343,10 +413,23 @@ TEST_SUITE("decoder")
             "Content-Type: multipart/mixed; boundary=q\n\n--q\n"
             "Content-Type: application/pdf\n"
             "Content-Disposition: attachment; filename=\"=?utf-8?Q?card=5F4532015112830366.pdf?=\"\n"
-            "Content-Transfer-Encoding: base64\n\nJVBERi0=\n--q--\n");
+            "Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--q--\n");
         CHECK(o.log == "[filename 1 application/pdf name=card_4532015112830366.pdf]card_4532015112830366.pdf[/]"
                        "[skip 1 application/pdf binary name=card_4532015112830366.pdf]");
         CHECK(o.st.skipped_parts == 1);
+        CHECK(o.flags == 0);
+    }
+
+    TEST_CASE("a part whose content is a PDF is a container whatever its label; a broken one is corrupt")
+    {
+        for (const char *type : {"application/pdf", "image/png", "application/octet-stream"}) {
+            CAPTURE(type);
+            const auto o = run(std::string("Content-Type: multipart/mixed; boundary=q\n\n--q\nContent-Type: ") + type +
+                               "\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--q--\n");
+            CHECK(o.log.empty());
+            CHECK(o.flags == attach_corrupt);
+            CHECK(incomplete_reasons(o.flags) == std::vector<std::string>{"corrupt"});
+        }
     }
 
     TEST_CASE("a boundary line split at every offset across two feeds is still found")

@@ -47,6 +47,21 @@ TEST_CASE("a refused message in clear, without queue id, from a local sender") {
           "mid=none");
 }
 
+TEST_CASE("an incomplete message names its reasons before the message id") {
+    verdict::message_facts m;
+    m.local = true;
+    m.complete = false;
+    m.encrypted = true;
+    m.incomplete = {"encrypted", "unknown_encoding"};
+    verdict::verdict v;
+    v.act = v.would_be = conf::action::tempfail;
+    v.why = verdict::reason::incomplete;
+    CHECK(message_log_line("Q1", v, m, "") ==
+          "Q1: piiguard: client=local service=none tls=none cipher=none bits=0 cert=none pii=none "
+          "profile=none problem=none verdict=tempfail would_be=tempfail outbound=none reason=incomplete "
+          "incomplete=encrypted,unknown_encoding mid=none");
+}
+
 TEST_CASE("values with spaces or specials are quoted and escaped") {
     const std::vector<std::pair<std::string, std::string>> rows = {
         {"plain", "plain"},

@@ -110,6 +110,7 @@ struct config {
     action weak_tls_action = action::reject;      // PII over TLS below the profile
     action on_error = action::tempfail;           // internal error, timeout
     action on_incomplete = action::tempfail;      // content that could not be scanned
+    action on_encrypted = action::accept;         // encrypted attachments (content the sender protected)
     std::string route_header = "X-PIIGuard-Route";
     std::string trace_header = "X-PIIGuard-Trace";
     bool add_trace_header = true;

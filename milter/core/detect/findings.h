@@ -37,6 +37,7 @@ struct finding {
     std::size_t offset = 0;  // byte offset of the match in the segment's decoded text
     std::size_t length = 0;  // bytes matched
     std::string context_word;  // the rule's context word that was found, if any
+    std::string place;         // where in an attachment: "sheet 1 cell B3", "page 2", "word/footer1.xml"
     bool counted = false;      // first occurrence of a distinct value
     std::string rejected;      // empty = a finding; else why the candidate did not count
     std::string masked;        // only with keep_masked: value masked but for the last 4 chars

@@ -67,6 +67,53 @@ void scanner::begin_segment(std::string_view kind, std::string_view part_path) {
     path_.assign(part_path);
     buf_.clear();
     base_ = scan_from_ = 0;
+    columns_.clear();
+    headers_.clear();
+    header_word_.clear();
+    places_.clear();
+}
+
+// place - where the text from segment offset start on comes from
+void scanner::place(std::size_t start, std::string_view name) {
+    assert(in_segment_);
+    if (places_.size() < 100000) places_.emplace_back(start, name);
+}
+
+// column_cell - a table cell of the segment and its column header
+void scanner::column_cell(std::size_t start, std::size_t end, std::string_view header) {
+    assert(in_segment_);
+    if (header.empty() || end <= start) return;
+    if (headers_.empty() || headers_.back() != header) {
+        auto it = std::find(headers_.begin(), headers_.end(), header);
+        if (it == headers_.end()) {
+            if (headers_.size() >= 4096) return;  // (bounded: a hostile document with endless tables)
+            headers_.emplace_back(header);
+            header_word_.emplace_back(rs_.context_sets(), static_cast<signed char>(-2));
+            it = headers_.end() - 1;
+        }
+        columns_.push_back({start, end, static_cast<std::uint32_t>(it - headers_.begin())});
+        return;
+    }
+    columns_.push_back({start, end, static_cast<std::uint32_t>(headers_.size() - 1)});
+}
+
+// column_context - the context word index r gets from the header of the cell holding
+// buffer bytes [start, end), or -1
+int scanner::column_context(const compiled_rule &r, std::size_t start, std::size_t end) {
+    if (columns_.empty() || r.context_id < 0) return -1;
+    const std::size_t s = base_ + start, e = base_ + end;
+    auto it = std::upper_bound(columns_.begin(), columns_.end(), s,
+                               [](std::size_t v, const column_span &c) { return v < c.start; });
+    if (it == columns_.begin()) return -1;
+    --it;
+    if (e > it->end) return -1;
+    signed char &w = header_word_[it->header][static_cast<std::size_t>(r.context_id)];
+    if (w == -2) {
+        std::vector<context_hit> hits;
+        r.context.index(headers_[it->header], nullptr, hits);
+        w = hits.empty() ? -1 : static_cast<signed char>(std::min(hits.front().word, 127));
+    }
+    return w;
 }
 
 // feed - the next piece of the segment's UTF-8 text, in bounded steps
@@ -132,11 +179,12 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
         ranges_.emplace_back(from, limit - 1);
     } else if (r.src.candidate == candidate_class::digits) {
         const std::size_t need = static_cast<std::size_t>(r.src.min_digits);
-        const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
         const std::size_t lead = static_cast<std::size_t>(r.src.lead);
+        const std::size_t most = static_cast<std::size_t>(r.src.max_digits);
+        const bool wide_gap = r.src.separators.empty() && r.src.gap > 2;
         // With --explain every candidate is examined, so that a DPO sees the
         // values rejected for want of a context word too.
-        bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain;
+        bool gate = r.src.context.required && r.context_id >= 0 && !opts_.explain && columns_.empty();
         const auto &clusters = clusters_[static_cast<std::size_t>(r.kind_index)];
         if (gate && !context_index_[static_cast<std::size_t>(r.context_id)].built) {
             // Index the buffer's context words only when candidates are dense
@@ -144,12 +192,17 @@ void scanner::run_rule(std::size_t ri, std::size_t from, std::size_t limit) {
             // words around each value is cheaper than indexing every word.
             std::size_t eligible = 0;
             for (const digit_cluster &c : clusters)
-                eligible += c.digits >= need && c.digits <= most && c.last >= from && c.first < limit + lead;
+                eligible += c.digits >= need && (c.digits <= most || wide_gap) && c.last >= from &&
+                            c.first < limit + lead;
             const std::size_t window = 2 * static_cast<std::size_t>(r.src.context.before + r.src.context.after);
             gate = eligible * window > buf_.size();
         }
         for (const digit_cluster &c : clusters) {
-            if (c.digits < need || c.digits > most || c.last < from) continue;
+            // A cluster with more digits than the rule's values is still searched:
+            // with a gap, clusters merge across table cells and lines ("89 675 324
+            // 706<TAB>31. Januar 1958<LF>..."), and a value inside one is a value.
+            // (Rules without a wide gap keep the upper bound: their clusters do not merge so.)
+            if (c.digits < need || c.last < from || (c.digits > most && !wide_gap)) continue;
             if (c.first >= limit + lead) break;
             if (r.src.letters > 0 && !has_letters(c.first > lead ? c.first - lead : 0, c.last + 1,
                                                   static_cast<std::size_t>(r.src.letters)))
@@ -245,6 +298,7 @@ void scanner::consider(std::size_t ri, std::size_t start, std::size_t end) {
                                      r.src.context.after);
     else if (!r.context.empty())
         ctx = r.context.find(buf_, start, end, r.src.context.before, r.src.context.after, &masks_);
+    if (ctx < 0) ctx = column_context(r, start, end);
     if (r.src.context.required && ctx < 0) {
         if (opts_.explain) record(r, ri, start, end, &v.normalized, -1, "context");
         return;
@@ -276,6 +330,11 @@ void scanner::record(const compiled_rule &r, std::size_t ri, std::size_t start, 
     f.offset = base_ + start;
     f.length = end - start;
     if (ctx >= 0) f.context_word = r.src.context.words[static_cast<std::size_t>(ctx)];
+    if (!places_.empty()) {
+        auto it = std::upper_bound(places_.begin(), places_.end(), f.offset,
+                                   [](std::size_t v, const auto &p) { return v < p.first; });
+        if (it != places_.begin()) f.place = std::prev(it)->second;
+    }
     f.counted = counted;
     if (rejected) f.rejected = rejected;
     if (opts_.keep_masked && normalized) f.masked = util::mask(*normalized);

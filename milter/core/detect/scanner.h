@@ -70,6 +70,16 @@ public:
 
     // begin_segment - start one scanned text (kind: "subject", "filename", "body")
     void begin_segment(std::string_view kind, std::string_view part_path);
+    // column_cell - RULES.md column-header context: the segment's bytes
+    // [start, end) are a table cell whose column's header cell reads header.
+    // A value lying entirely within the cell has a context word when the
+    // header holds one of its rule's words. Called after begin_segment(),
+    // cells in ascending order of start; forgotten at the next segment.
+    void column_cell(std::size_t start, std::size_t end, std::string_view header);
+    // place - from segment offset start on, the text comes from this place of
+    // an attachment (a sheet cell, a page, a document part); findings name it.
+    // Called after begin_segment(), ascending start; at most 100,000 kept.
+    void place(std::size_t start, std::string_view name);
     // feed - the next piece of the segment's UTF-8 text
     void feed(std::string_view text);
     // end_segment - scan what is left of the segment
@@ -119,6 +129,16 @@ private:
     bool context_near(const compiled_rule &r, const digit_cluster &c);
     bool has_letters(std::size_t from, std::size_t to, std::size_t want) const;
     std::vector<std::pair<std::size_t, std::size_t>> ranges_;
+    // Column-header context of the current segment.
+    struct column_span {
+        std::size_t start, end;
+        std::uint32_t header;
+    };
+    std::vector<column_span> columns_;
+    std::vector<std::pair<std::size_t, std::string>> places_;
+    std::vector<std::string> headers_;
+    std::vector<std::vector<signed char>> header_word_;  // [header][context_id]: -2 unknown, -1 none, else word
+    int column_context(const compiled_rule &r, std::size_t start, std::size_t end);
 };
 
 }  // namespace piiguard::detect

@@ -116,6 +116,11 @@ std::string message_log_line(std::string_view queue_id, const verdict::verdict &
     l += " would_be=" + std::string(conf::action_name(v.would_be));
     l += " outbound=" + kv_value(or_none(v.outbound));
     l += " reason=" + std::string(verdict::reason_name(v.why));
+    if (!m.incomplete.empty()) {  // what was not scanned: corrupt, encrypted, limit, unknown_encoding
+        std::string r;
+        for (const std::string &x : m.incomplete) r += (r.empty() ? "" : ",") + x;
+        l += " incomplete=" + r;
+    }
     l += " mid=" + message_id_hash(message_id);
     return l;
 }

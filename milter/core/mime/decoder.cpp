@@ -28,14 +28,24 @@
 //   streamed through.
 #include "mime/decoder.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include "mime/header.h"
 #include "mime/normalize.h"
 #include "mime/part_text.h"
+#include "mime/uu.h"
+#include "extract/extract.h"
+#include "extract/office.h"
+#include "mime/charset.h"
 
 namespace piiguard::mime {
 
@@ -65,7 +75,7 @@ std::string_view cut_utf8(std::string_view s, std::size_t n)
 struct decoder::impl {
     enum class mode { headers, body };
     enum class field { none, ignored, subject, content_type, encoding, disposition };
-    enum class consumer { ignore, text, binary, preamble };
+    enum class consumer { ignore, text, binary, preamble, nested, sniff, attach, csv_stream };
 
     struct entity {
         std::string path;
@@ -88,6 +98,7 @@ struct decoder::impl {
 
     impl(text_sink &sink, const util::limits &lim) : sink_(sink), lim_(lim), text_(sink, st_)
     {
+        budget_left_ = lim_.decompress_budget;
         line_max_ = std::max<std::size_t>(lim_.header_line_bytes, 256);
     }
 
@@ -102,7 +113,7 @@ struct decoder::impl {
     void start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child);
     // parts
     void start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
-                    transfer_encoding enc, bool text);
+                    transfer_encoding enc, bool text, bool named_text = false);
     void emit_filename(const std::string &path, const std::string &type, const std::string &charset,
                        const std::string &name);
     std::string filename_of(const header_value &ct, const header_value &cd);
@@ -145,7 +156,323 @@ struct decoder::impl {
     bool mid_line_ = false;
     std::vector<frame> frames_;
     std::size_t max_boundary_ = 0;
+    // a transfer-encoded message/rfc822 part: its decoded bytes go to a nested decoder
+    std::unique_ptr<decoder> nested_;
+    transfer_encoding nested_enc_ = transfer_encoding::identity;
+    base64_decoder nested_b64_;
+    qp_decoder nested_qp_;
+    uu_decoder nested_uu_;
+    std::string nested_buf_, nested_uu_buf_;
+    void nested_write(std::string_view raw, bool last);
+    void nested_end();
+    // a leaf part's first decoded bytes decide: container (extract/), text or binary
+    segment_info pend_info_;
+    transfer_encoding pend_enc_ = transfer_encoding::identity;
+    bool pend_text_ = false;    // a text part (text/*, message/*, or *.txt/*.csv/*.tsv)
+    bool pend_text_type_ = false;  // its media type is text/* (signatures only at offset 0)
+    std::string sniff_raw_;     // raw bytes held while sniffing
+    std::string attach_;        // decoded bytes of a container part
+    bool attach_over_ = false;  // over limits.attach_bytes: not extracted
+    bool csv_ = false;          // a CSV/TSV text held whole for its column-header context
+    extract::kind attach_kind_ = extract::kind::none;
+    std::size_t budget_left_ = 0;
+    base64_decoder att_b64_;
+    qp_decoder att_qp_;
+    uu_decoder att_uu_;
+    std::string att_uu_buf_;
+    void att_decode(std::string_view raw, bool last, std::string &out);
+    void sniff_write(std::string_view raw);
+    void sniff_decide();
+    void attach_end();
+    // containers over k_spool_memory go to an unlinked temporary file
+    static constexpr std::size_t k_spool_memory = 1 << 20;
+    int spool_fd_ = -1;
+    std::size_t spool_bytes_ = 0;
+    std::string spool_buf_;
+    void spool_append(std::string_view d);
+    bool spool_write(std::string_view d);
+    void spool_close();
+    ~impl() { spool_close(); }
+    void csv_end();
+    void csv_to_stream();
 };
+
+// csv_part - text/csv, text/tab-separated-values, or a name ending in .csv/.tsv (RULES.md)
+static bool csv_part(const segment_info &info)
+{
+    if (info.content_type == "text/csv" || info.content_type == "text/tab-separated-values")
+        return true;
+    const std::string &n = info.filename;
+    if (n.size() < 4)
+        return false;
+    const std::string ext = ascii_lower(std::string_view(n).substr(n.size() - 4));
+    return ext == ".csv" || ext == ".tsv";
+}
+
+// csv_to_stream - a CSV over limits.csv_context_bytes: scanned as streamed text, without columns
+void decoder::impl::csv_to_stream()
+{
+    st_.text_parts++;
+    text_.begin(pend_info_, transfer_encoding::identity);
+    text_.write(attach_);
+    std::string().swap(attach_);
+    body_ = consumer::csv_stream;
+}
+
+// csv_end - the whole CSV/TSV text: decoded, split into columns, one segment
+void decoder::impl::csv_end()
+{
+    att_decode({}, true, attach_);
+    std::string text;
+    unsigned flags = 0;
+    if (pend_text_type_)
+        text = to_utf8(attach_, pend_info_.charset, flags);
+    else
+        text = extract::entry_text(attach_);
+    st_.flags |= flags & (bad_charset | invalid_utf8);
+    bool nul = false;
+    text = normalize_text(text, &nul);
+    if (nul)
+        st_.flags |= nul_bytes;
+    extract::table_columns cols;
+    extract::csv_columns(text, cols);
+    st_.text_parts++;
+    sink_.begin_segment(pend_info_);
+    for (const auto &c : cols.cells)
+        sink_.column_cell(c.start, c.end, cols.headers[c.header]);
+    if (!text.empty())
+        sink_.text(text);
+    st_.text_bytes += text.size();
+    sink_.end_segment();
+    std::string().swap(attach_);
+}
+
+// att_decode - transfer-decode raw bytes of a sniffed part, appending to out
+void decoder::impl::att_decode(std::string_view raw, bool last, std::string &out)
+{
+    switch (pend_enc_) {
+    case transfer_encoding::base64:
+        last ? att_b64_.finish(out) : att_b64_.decode(raw, out);
+        return;
+    case transfer_encoding::quoted_printable:
+        last ? att_qp_.finish(out) : att_qp_.decode(raw, out);
+        return;
+    case transfer_encoding::uuencode: {
+        const std::string_view v = last ? att_uu_.finish(att_uu_buf_) : att_uu_.run(raw, att_uu_buf_);
+        out.append(v);
+        return;
+    }
+    case transfer_encoding::identity:
+        out.append(raw);
+        return;
+    }
+}
+
+// sniff_write - hold raw bytes until enough decoded bytes show what the part is
+void decoder::impl::sniff_write(std::string_view raw)
+{
+    sniff_raw_.append(raw);
+    att_decode(raw, false, attach_);
+    const std::size_t need = pend_text_type_ ? 5 : 1024;
+    if (attach_.size() >= need || sniff_raw_.size() > 65536)
+        sniff_decide();
+}
+
+// sniff_decide - container, text or binary; replays the held bytes
+void decoder::impl::sniff_decide()
+{
+    attach_kind_ = extract::sniff(attach_, pend_text_type_);
+    if (attach_kind_ != extract::kind::none) {
+        sniff_raw_.clear();
+        body_ = consumer::attach;
+        attach_over_ = false;
+        std::string head;  // (a large first chunk: spooled and limited like the rest)
+        head.swap(attach_);
+        spool_append(head);
+        return;
+    }
+    if (pend_text_ && csv_part(pend_info_)) {
+        csv_ = true;
+        sniff_raw_.clear();
+        body_ = consumer::attach;
+        attach_over_ = false;
+        if (attach_.size() > lim_.csv_context_bytes)
+            csv_to_stream();
+        return;
+    }
+    attach_.clear();
+    if (pend_text_) {
+        st_.text_parts++;
+        text_.begin(pend_info_, pend_enc_);
+        body_ = consumer::text;
+        std::string raw;
+        raw.swap(sniff_raw_);
+        text_.write(raw);
+        return;
+    }
+    st_.skipped_parts++;
+    skip_.bytes += sniff_raw_.size();
+    sniff_raw_.clear();
+    body_ = consumer::binary;
+}
+
+// attach_end - the container part is complete: extract it
+void decoder::impl::attach_end()
+{
+    if (csv_)
+        return csv_end();
+    if (!attach_over_) {
+        spool_buf_.clear();
+        att_decode({}, true, spool_buf_);
+        spool_append(spool_buf_);
+    }
+    std::string_view data = attach_;
+    void *map = MAP_FAILED;
+    if (!attach_over_ && spool_fd_ >= 0) {
+        map = spool_bytes_ ? ::mmap(nullptr, spool_bytes_, PROT_READ, MAP_PRIVATE, spool_fd_, 0) : MAP_FAILED;
+        if (map == MAP_FAILED)
+            attach_over_ = true;
+        else
+            data = std::string_view(static_cast<const char *>(map), spool_bytes_);
+    }
+    if (attach_over_) {
+        st_.flags |= attach_limit;
+    } else {
+        extract::context cx{sink_, lim_, budget_left_, st_.flags, static_cast<int>(ent_.depth)};
+        if (map != MAP_FAILED)
+            extract::run_file(attach_kind_, spool_fd_, data, pend_info_.filename, pend_info_.part_path, cx);
+        else
+            extract::run(attach_kind_, data, pend_info_.filename, pend_info_.part_path, 1, cx);
+    }
+    if (map != MAP_FAILED)
+        ::munmap(map, spool_bytes_);
+    spool_close();
+    std::string().swap(attach_);
+    std::string().swap(spool_buf_);
+}
+
+// spool_append - decoded container bytes: in memory up to k_spool_memory, then
+// in an unlinked temporary file (read back through mmap), at most limits.attach_bytes
+void decoder::impl::spool_append(std::string_view d)
+{
+    if (d.empty() || attach_over_)
+        return;
+    const std::size_t have = spool_fd_ >= 0 ? spool_bytes_ : attach_.size();
+    if (have + d.size() > lim_.attach_bytes) {
+        attach_over_ = true;
+        spool_close();
+        std::string().swap(attach_);
+        return;
+    }
+    if (spool_fd_ < 0 && attach_.size() + d.size() <= k_spool_memory) {
+        attach_.append(d);
+        return;
+    }
+    if (spool_fd_ < 0) {
+        const char *dir = std::getenv("TMPDIR");
+        const std::string d0 = dir && *dir ? dir : "/tmp";
+        spool_fd_ = ::open(d0.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+        if (spool_fd_ < 0) {
+            std::string tmpl = d0 + "/piiguard-spool-XXXXXX";
+            spool_fd_ = ::mkostemp(tmpl.data(), O_CLOEXEC);
+            if (spool_fd_ >= 0)
+                ::unlink(tmpl.c_str());
+        }
+        if (spool_fd_ < 0) {  // no temporary file: keep it in memory (still bounded)
+            attach_.append(d);
+            return;
+        }
+        spool_bytes_ = 0;
+        if (!spool_write(attach_)) return;
+        std::string().swap(attach_);
+    }
+    spool_write(d);
+}
+
+// spool_write - append to the spool file; a write error makes the part over-limit
+bool decoder::impl::spool_write(std::string_view d)
+{
+    while (!d.empty()) {
+        const ssize_t n = ::write(spool_fd_, d.data(), d.size());
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            attach_over_ = true;
+            spool_close();
+            return false;
+        }
+        d.remove_prefix(static_cast<std::size_t>(n));
+        spool_bytes_ += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+void decoder::impl::spool_close()
+{
+    if (spool_fd_ >= 0)
+        ::close(spool_fd_);
+    spool_fd_ = -1;
+    spool_bytes_ = 0;
+}
+
+// text_name - a non-text part scanned as text for its name: *.txt, *.csv, *.tsv (any case)
+static bool text_name(std::string_view name)
+{
+    if (name.size() < 4)
+        return false;
+    const std::string ext = ascii_lower(name.substr(name.size() - 4));
+    return ext == ".txt" || ext == ".csv" || ext == ".tsv";
+}
+
+// nested_write - transfer-decode raw bytes of a message/rfc822 part into the nested decoder
+void decoder::impl::nested_write(std::string_view raw, bool last)
+{
+    nested_buf_.clear();
+    std::string_view out;
+    switch (nested_enc_) {
+    case transfer_encoding::base64:
+        if (last)
+            nested_b64_.finish(nested_buf_);
+        else
+            nested_b64_.decode(raw, nested_buf_);
+        out = nested_buf_;
+        break;
+    case transfer_encoding::quoted_printable:
+        if (last)
+            nested_qp_.finish(nested_buf_);
+        else
+            nested_qp_.decode(raw, nested_buf_);
+        out = nested_buf_;
+        break;
+    case transfer_encoding::uuencode:
+    case transfer_encoding::identity:
+        out = last ? nested_uu_.finish(nested_uu_buf_) : nested_uu_.run(raw, nested_uu_buf_);
+        break;
+    }
+    if (!out.empty())
+        nested_->feed(out);
+}
+
+// nested_end - the encoded message/rfc822 part ends: finish the nested decoder, take its status
+void decoder::impl::nested_end()
+{
+    nested_write({}, true);
+    nested_->finish();
+    const status &n = nested_->result();
+    st_.flags |= n.flags;
+    if (nested_b64_.bad())
+        st_.flags |= bad_base64;
+    if (nested_qp_.bad())
+        st_.flags |= bad_qp;
+    if (nested_uu_.bad())
+        st_.flags |= bad_uuencode;
+    st_.parts += n.parts;
+    st_.text_parts += n.text_parts;
+    st_.skipped_parts += n.skipped_parts;
+    st_.max_depth = std::max(st_.max_depth, n.max_depth);
+    st_.text_bytes += n.text_bytes;
+    nested_.reset();
+}
 
 // start_entity - a new header section (message or part)
 void decoder::impl::start_entity(std::string path, std::size_t depth, bool is_message, bool digest_child)
@@ -380,11 +707,11 @@ void decoder::impl::emit_filename(const std::string &path, const std::string &ty
 
 // start_leaf - a leaf part: text pipeline or counted binary
 void decoder::impl::start_leaf(const std::string &type, const header_value &ct, const header_value &cd,
-                               transfer_encoding enc, bool text)
+                               transfer_encoding enc, bool text, bool named_text)
 {
     const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
     const header_param *cs = ct.param("charset");
-    const std::string charset = cs ? ascii_lower(trim(cs->value)) : std::string();
+    const std::string charset = cs && !named_text ? ascii_lower(trim(cs->value)) : std::string();
     const std::string name = filename_of(ct, cd);
     skip_ = skipped_part{path, type, name, skip_reason::binary, 0};
     if (++st_.parts > lim_.parts) {
@@ -395,12 +722,6 @@ void decoder::impl::start_leaf(const std::string &type, const header_value &ct, 
         return;
     }
     emit_filename(path, type, charset, name);
-    if (!text) {
-        st_.skipped_parts++;
-        body_ = consumer::binary;
-        return;
-    }
-    st_.text_parts++;
     segment_info info;
     info.kind = segment_kind::body;
     info.part_path = path;
@@ -409,8 +730,17 @@ void decoder::impl::start_leaf(const std::string &type, const header_value &ct, 
     info.filename = name;
     info.html = type == "text/html";
     info.depth = static_cast<int>(ent_.depth);
-    text_.begin(info, enc);
-    body_ = consumer::text;
+    pend_info_ = std::move(info);
+    pend_enc_ = enc;
+    pend_text_ = text;
+    pend_text_type_ = type.starts_with("text/");
+    csv_ = false;
+    sniff_raw_.clear();
+    attach_.clear();
+    att_b64_.reset();
+    att_qp_.reset();
+    att_uu_.reset();
+    body_ = consumer::sniff;
 }
 
 // end_headers - the header section is over: decide what the body is
@@ -455,7 +785,7 @@ void decoder::impl::end_headers()
         preamble_.clear();
         return;
     }
-    if ((type == "message/rfc822" || type == "message/global") && enc == transfer_encoding::identity) {
+    if (type == "message/rfc822" || type == "message/global") {
         if (too_deep) {
             st_.flags |= depth_limit;
             return start_leaf(type, ct, cd, enc, true);
@@ -463,11 +793,22 @@ void decoder::impl::end_headers()
         const std::string path = ent_.is_message ? child_path(ent_.path, 1) : ent_.path;
         const header_param *cs = ct.param("charset");
         emit_filename(path, type, cs ? ascii_lower(cs->value) : std::string(), filename_of(ct, cd));
-        start_entity(path, ent_.depth + 1, true, false);
+        if (enc == transfer_encoding::identity) {
+            start_entity(path, ent_.depth + 1, true, false);
+            return;
+        }
+        // base64 / quoted-printable / uuencoded message: decode, then parse it
+        nested_ = std::make_unique<decoder>(sink_, lim_, path, ent_.depth + 1);
+        nested_enc_ = enc;
+        nested_b64_.reset();
+        nested_qp_.reset();
+        nested_uu_.reset();
+        body_ = consumer::nested;
         return;
     }
     const bool text = type.starts_with("text/") || type.starts_with("message/");
-    start_leaf(type, ct, cd, enc, text);
+    const bool named = !text && text_name(filename_of(ct, cd));
+    start_leaf(type, ct, cd, enc, text || named, named);
 }
 
 // consume - body bytes (not a boundary) to the current consumer
@@ -481,6 +822,31 @@ void decoder::impl::consume(std::string_view s)
         return;
     case consumer::binary:
         skip_.bytes += s.size();
+        return;
+    case consumer::nested:
+        nested_write(s, false);
+        return;
+    case consumer::sniff:
+        sniff_write(s);
+        return;
+    case consumer::csv_stream: {
+        std::string dec;
+        att_decode(s, false, dec);
+        text_.write(dec);
+        return;
+    }
+    case consumer::attach:
+        if (!attach_over_) {
+            if (csv_) {
+                att_decode(s, false, attach_);
+                if (attach_.size() > lim_.csv_context_bytes)
+                    csv_to_stream();
+                return;
+            }
+            spool_buf_.clear();
+            att_decode(s, false, spool_buf_);
+            spool_append(spool_buf_);
+        }
         return;
     case consumer::preamble:
         if (preamble_.size() + s.size() <= k_preamble_bytes) {
@@ -589,12 +955,29 @@ void decoder::impl::preamble_as_text()
 // end_body - the current part ends (boundary or end of message)
 void decoder::impl::end_body(bool flush_preamble)
 {
+    if (body_ == consumer::sniff)
+        sniff_decide();
     switch (body_) {
+    case consumer::sniff:
+        break;
+    case consumer::csv_stream: {
+        std::string dec;
+        att_decode({}, true, dec);
+        text_.write(dec);
+        text_.end();
+        break;
+    }
+    case consumer::attach:
+        attach_end();
+        break;
     case consumer::text:
         text_.end();
         break;
     case consumer::binary:
         sink_.skipped(skip_);
+        break;
+    case consumer::nested:
+        nested_end();
         break;
     case consumer::preamble:
         if (flush_preamble && !frames_.empty()) {
@@ -714,6 +1097,13 @@ void decoder::impl::finish()
 
 // decoder - a decoder writing to sink
 decoder::decoder(text_sink &sink, const util::limits &lim) : impl_(std::make_unique<impl>(sink, lim)) {}
+
+// decoder - a decoder for a nested message, numbered below root_path
+decoder::decoder(text_sink &sink, const util::limits &lim, const std::string &root_path, std::size_t root_depth)
+    : impl_(std::make_unique<impl>(sink, lim))
+{
+    impl_->start_entity(root_path, root_depth, true, false);
+}
 
 // ~decoder - release the state
 decoder::~decoder() = default;

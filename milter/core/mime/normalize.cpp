@@ -35,7 +35,7 @@ std::size_t next_candidate(const unsigned char *p, std::size_t i, std::size_t n)
     return i;
 }
 
-enum class verdict { keep, drop, space, hold };
+enum class verdict { keep, drop, space, hold, digit };
 
 // classify - what to do with the special sequence at p[0..avail)
 verdict classify(const unsigned char *p, std::size_t avail, std::size_t &len)
@@ -52,7 +52,19 @@ verdict classify(const unsigned char *p, std::size_t avail, std::size_t &len)
         if (avail < 2)
             return verdict::hold;
         len = 2;
+        if (p[1] == 0xAD)  // U+00AD soft hyphen: invisible, dropped (a number split by it is one number)
+            return verdict::drop;
         return p[1] == 0xA0 ? verdict::space : verdict::keep;
+    case 0xD9:  // U+0660..U+0669 Arabic-Indic digits
+        if (avail < 2)
+            return verdict::hold;
+        len = 2;
+        return p[1] >= 0xA0 && p[1] <= 0xA9 ? verdict::digit : verdict::keep;
+    case 0xDB:  // U+06F0..U+06F9 extended Arabic-Indic (Persian) digits
+        if (avail < 2)
+            return verdict::hold;
+        len = 2;
+        return p[1] >= 0xB0 && p[1] <= 0xB9 ? verdict::digit : verdict::keep;
     case 0xE2:
         if (avail < 2 || (p[1] == 0x80 && avail < 3))
             return verdict::hold;
@@ -63,8 +75,12 @@ verdict classify(const unsigned char *p, std::size_t avail, std::size_t &len)
             return verdict::space;
         return p[2] == 0x8B ? verdict::drop : verdict::keep;
     case 0xEF:
-        if (avail < 2 || (p[1] == 0xBB && avail < 3))
+        if (avail < 2 || ((p[1] == 0xBB || p[1] == 0xBC) && avail < 3))
             return verdict::hold;
+        if (p[1] == 0xBC) {  // U+FF10..U+FF19 full-width digits
+            len = 3;
+            return p[2] >= 0x90 && p[2] <= 0x99 ? verdict::digit : verdict::keep;
+        }
         if (p[1] != 0xBB)
             return verdict::keep;
         len = 3;
@@ -72,6 +88,14 @@ verdict classify(const unsigned char *p, std::size_t avail, std::size_t &len)
     default:
         return verdict::keep;
     }
+}
+
+// digit_value - the value of the non-ASCII decimal digit at p (len bytes, classified digit)
+int digit_value(const unsigned char *p, std::size_t len)
+{
+    if (len == 3)
+        return p[2] - 0x90;                        // U+FF10..
+    return p[0] == 0xD9 ? p[1] - 0xA0 : p[1] - 0xB0;  // U+0660.., U+06F0..
 }
 
 }  // namespace
@@ -113,6 +137,8 @@ std::string_view text_normalizer::step(std::string_view in, std::string &scratch
         }
         if (v == verdict::space)
             scratch.push_back(' ');
+        else if (v == verdict::digit)
+            scratch.push_back(static_cast<char>('0' + digit_value(p + i, len)));
         i += len;
         done = i;
     }

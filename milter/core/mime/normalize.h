@@ -17,9 +17,12 @@
 //   after charset conversion and HTML reduction:
 //   * CR LF becomes LF (a lone CR is kept);
 //   * U+00A0, U+2007, U+2009, U+202F become a plain space;
-//   * U+200B and U+FEFF are dropped;
+//   * U+200B, U+FEFF and U+00AD (soft hyphen) are dropped;
+//   * decimal digits senders use to hide numbers become ASCII digits:
+//     full-width U+FF10..U+FF19, Arabic-Indic U+0660..U+0669 and extended
+//     Arabic-Indic U+06F0..U+06F9 (issue 10: such values are PII too);
 //   * NUL bytes are dropped (saw_nul() becomes true).
-//   Only the bytes '\r', NUL, 0xC2, 0xE2 and 0xEF need a look; the scan skips
+//   Only the bytes '\r', NUL, 0xC2, 0xD9, 0xDB, 0xE2 and 0xEF need a look; the scan skips
 //   8 bytes at a time otherwise, and the input is returned without a copy
 //   when nothing changes.
 //

@@ -14,12 +14,29 @@ namespace piiguard::mime {
 // parse_transfer_encoding - Content-Transfer-Encoding value to an encoding
 transfer_encoding parse_transfer_encoding(std::string_view value, bool &unknown)
 {
-    const std::string v = ascii_lower(trim(value));
+    // Lenient like the mail clients that display such parts: RFC 822 comments
+    // ("base64 (encoded)"), quotes ("\"base64\"") and anything from a ';' on
+    // ("base64 ;") are ignored, so none of them hides the content from the scan.
+    std::string cleaned;
+    int comment = 0;
+    for (char c : value) {
+        if (c == ';' && comment == 0)
+            break;
+        if (c == '(')
+            ++comment;
+        else if (c == ')' && comment > 0)
+            --comment;
+        else if (comment == 0 && c != '"')
+            cleaned.push_back(c);
+    }
+    const std::string v = ascii_lower(trim(cleaned));
     unknown = false;
     if (v == "base64")
         return transfer_encoding::base64;
     if (v == "quoted-printable")
         return transfer_encoding::quoted_printable;
+    if (v == "x-uuencode" || v == "x-uue" || v == "uuencode" || v == "uue")
+        return transfer_encoding::uuencode;
     if (!(v.empty() || v == "7bit" || v == "8bit" || v == "binary"))
         unknown = true;
     return transfer_encoding::identity;
@@ -32,6 +49,10 @@ void part_text::begin(const segment_info &info, transfer_encoding enc)
     html_ = info.html;
     b64_.reset();
     qp_.reset();
+    uu_.reset();
+    // uu blocks are undone in uuencoded parts and, pasted inline, in plain text
+    uu_on_ = enc == transfer_encoding::uuencode || (!html_ && (info.content_type.empty() ||
+                                                               info.content_type == "text/plain"));
     conv_.open(info.charset);
     html_red_.reset();
     norm_.reset();
@@ -62,6 +83,8 @@ void part_text::after_charset(std::string_view utf8)
 // after_transfer - decoded bytes through the charset converter
 void part_text::after_transfer(std::string_view bytes)
 {
+    if (uu_on_ && !bytes.empty())
+        bytes = uu_.run(bytes, uu_buf_);
     if (!bytes.empty())
         after_charset(conv_.convert(bytes, conv_buf_));
 }
@@ -71,6 +94,7 @@ void part_text::write(std::string_view raw)
 {
     switch (enc_) {
     case transfer_encoding::identity:
+    case transfer_encoding::uuencode:
         after_transfer(raw);
         return;
     case transfer_encoding::base64:
@@ -97,6 +121,11 @@ void part_text::end()
     else if (enc_ == transfer_encoding::quoted_printable)
         qp_.finish(dec_buf_);
     after_transfer(dec_buf_);
+    if (uu_on_) {
+        const std::string_view rest = uu_.finish(uu_buf_);
+        if (!rest.empty())
+            after_charset(conv_.convert(rest, conv_buf_));
+    }
     after_charset(conv_.finish(conv_buf_));
     if (html_) {
         html_buf_.clear();
@@ -108,6 +137,8 @@ void part_text::end()
         st_.flags |= bad_base64;
     if (qp_.bad())
         st_.flags |= bad_qp;
+    if (uu_.bad())
+        st_.flags |= bad_uuencode;
     if (norm_.saw_nul())
         st_.flags |= nul_bytes;
     st_.flags |= conv_.flags();

@@ -15,7 +15,8 @@
 //
 // DESCRIPTION
 //   write() runs the raw (still transfer-encoded) body bytes through
-//   base64_decoder or qp_decoder, charset_converter (info.charset),
+//   base64_decoder or qp_decoder, uu_decoder (uuencoded parts, and uu blocks
+//   pasted into text/plain), charset_converter (info.charset),
 //   html_reducer (when info.html) and text_normalizer, and hands the result
 //   to text_sink::text() in one piece per write() when it is not empty.
 //   Identity-encoded UTF-8 / ASCII text goes through without a copy up to
@@ -39,12 +40,14 @@
 #include "mime/qp.h"
 #include "mime/status.h"
 #include "mime/text_sink.h"
+#include "mime/uu.h"
 
 namespace piiguard::mime {
 
-enum class transfer_encoding { identity, base64, quoted_printable };
+enum class transfer_encoding { identity, base64, quoted_printable, uuencode };
 
-// parse_transfer_encoding - Content-Transfer-Encoding value; unknown ones are identity
+// parse_transfer_encoding - Content-Transfer-Encoding value (comments, quotes and
+// a ';' tail ignored; x-uuencode, x-uue, uuencode, uue); unknown ones are identity
 transfer_encoding parse_transfer_encoding(std::string_view value, bool &unknown);
 
 class part_text {
@@ -69,13 +72,15 @@ private:
     status &st_;
     bool active_ = false;
     bool html_ = false;
+    bool uu_on_ = false;
     transfer_encoding enc_ = transfer_encoding::identity;
     base64_decoder b64_;
     qp_decoder qp_;
+    uu_decoder uu_;
     charset_converter conv_;
     html_reducer html_red_;
     text_normalizer norm_;
-    std::string dec_buf_, conv_buf_, html_buf_, norm_buf_;
+    std::string dec_buf_, uu_buf_, conv_buf_, html_buf_, norm_buf_;
 };
 
 }  // namespace piiguard::mime

@@ -23,7 +23,9 @@ constexpr flag_entry flag_table[] = {
     {long_header, "long_header"},           {depth_limit, "depth_limit"},
     {part_limit, "part_limit"},             {header_truncated, "header_truncated"},
     {bad_header, "bad_header"},             {unknown_encoding, "unknown_encoding"},
-    {long_boundary, "long_boundary"},
+    {long_boundary, "long_boundary"},       {bad_uuencode, "bad_uuencode"},
+    {attach_corrupt, "attach_corrupt"},     {attach_encrypted, "attach_encrypted"},
+    {attach_limit, "attach_limit"},
 };
 
 }  // namespace
@@ -44,6 +46,21 @@ std::vector<std::string> flag_names(unsigned flags)
     for (unsigned bit = 1; bit != 0; bit <<= 1)
         if (flags & bit)
             out.emplace_back(flag_name(bit));
+    return out;
+}
+
+// incomplete_reasons - RULES.md reasons of the incomplete bits, distinct and sorted
+std::vector<std::string> incomplete_reasons(unsigned flags)
+{
+    std::vector<std::string> out;
+    if (flags & attach_corrupt)
+        out.emplace_back("corrupt");
+    if (flags & attach_encrypted)
+        out.emplace_back("encrypted");
+    if (flags & (attach_limit | depth_limit | part_limit | header_truncated))
+        out.emplace_back("limit");
+    if (flags & unknown_encoding)
+        out.emplace_back("unknown_encoding");
     return out;
 }
 

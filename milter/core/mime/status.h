@@ -8,6 +8,7 @@
 //   enum flag : unsigned { truncated_part, missing_boundary, bad_base64, ... };
 //   const char *flag_name(unsigned one_flag);
 //   std::vector<std::string> flag_names(unsigned flags);
+//   std::vector<std::string> incomplete_reasons(unsigned flags);
 //
 // DESCRIPTION
 //   Each bit says that the decoder met a malformed or over-limit input and what
@@ -39,10 +40,19 @@ enum flag : unsigned {
     bad_header = 1u << 12,       // header line without a colon, or other syntax error
     unknown_encoding = 1u << 13, // unknown Content-Transfer-Encoding (decoded as 8bit)
     long_boundary = 1u << 14,    // boundary parameter over 70 characters (RFC 2046)
+    bad_uuencode = 1u << 15,     // a uuencoded block line that did not decode (passed on as text)
+    attach_corrupt = 1u << 16,   // an attachment container (ZIP, gzip, PDF, ...) could not be read
+    attach_encrypted = 1u << 17, // an attachment (or part of one) is encrypted
+    attach_limit = 1u << 18,     // an attachment hit an extraction limit (depth, size, ratio, time)
 };
 
-// Flags meaning "some content may not have been scanned".
-constexpr unsigned incomplete_mask = depth_limit | part_limit | header_truncated;
+// Flags meaning "some content may not have been scanned". An unknown
+// Content-Transfer-Encoding is one: the bytes were scanned as they are, which
+// hides what an encoding the decoder does not know would reveal.
+constexpr unsigned incomplete_mask = depth_limit | part_limit | header_truncated | unknown_encoding |
+                                     attach_corrupt | attach_encrypted | attach_limit;
+// The incomplete flags that on_incomplete applies to (encrypted has on_encrypted).
+constexpr unsigned unscanned_mask = incomplete_mask & ~attach_encrypted;
 
 struct status {
     unsigned flags = 0;
@@ -60,5 +70,9 @@ struct status {
 const char *flag_name(unsigned one_flag);
 // flag_names - the names of all bits set in flags, in bit order
 std::vector<std::string> flag_names(unsigned flags);
+// incomplete_reasons - the reasons of RULES.md for the incomplete bits of flags,
+// distinct and sorted: "corrupt", "encrypted", "limit" (also MIME depth, part
+// and header limits), "unknown_encoding"; empty when the scan was complete
+std::vector<std::string> incomplete_reasons(unsigned flags);
 
 }  // namespace piiguard::mime

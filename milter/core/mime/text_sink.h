@@ -75,6 +75,16 @@ public:
     virtual void text(std::string_view utf8) = 0;
     virtual void end_segment() = 0;
     virtual void skipped(const skipped_part &part) = 0;
+    // column_cell - within a body segment, before its text: bytes [start, end)
+    // of the segment are a table cell under a column whose header cell reads
+    // header (RULES.md column-header context; tables, sheets, CSV/TSV)
+    virtual void column_cell(std::size_t start, std::size_t end, std::string_view header)
+    {
+        (void)start, (void)end, (void)header;
+    }
+    // place - within a body segment, before its text: from byte start on, the
+    // text comes from this place of an attachment ("sheet 1 cell B3", "page 2")
+    virtual void place(std::size_t start, std::string_view name) { (void)start, (void)name; }
 };
 
 }  // namespace piiguard::mime

@@ -38,6 +38,12 @@ void message_scan::text(std::string_view utf8) { scanner_.feed(utf8); }
 
 void message_scan::end_segment() { scanner_.end_segment(); }
 
+void message_scan::place(std::size_t start, std::string_view name) { scanner_.place(start, name); }
+
+void message_scan::column_cell(std::size_t start, std::size_t end, std::string_view header) {
+    scanner_.column_cell(start, end, header);
+}
+
 void message_scan::skipped(const mime::skipped_part &part) {
     if (result_.skipped.size() < skipped_kept)
         result_.skipped.push_back(part);

@@ -60,6 +60,8 @@ private:
     void text(std::string_view utf8) override;
     void end_segment() override;
     void skipped(const mime::skipped_part &part) override;
+    void column_cell(std::size_t start, std::size_t end, std::string_view header) override;
+    void place(std::size_t start, std::string_view name) override;
 
     detect::scan_options opts_;
     detect::scanner scanner_;

@@ -272,7 +272,9 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
         if (!m.failed) {
             const scan::message_result &r = m.scan->finish();
             facts.pii = pii_of(r, *snap->rules);
-            facts.complete = r.complete;
+            facts.complete = (r.mime.flags & mime::unscanned_mask) == 0;
+            facts.encrypted = (r.mime.flags & mime::attach_encrypted) != 0;
+            facts.incomplete = mime::incomplete_reasons(r.mime.flags);
         }
         if (!snap || !snap->cfg) throw std::runtime_error("no configuration");
         const conf::config &c = *snap->cfg;

@@ -13,10 +13,11 @@ namespace piiguard::verdict {
 namespace {
 
 const char *const reason_names[] = {"clean", "pii_tls_ok", "pii_tls_weak", "pii_exempt", "incomplete", "error",
-                                    "unroutable"};
+                                    "unroutable", "encrypted"};
 
 const char *const error_text = "internal error, try again later";
 const char *const incomplete_text = "message content could not be scanned completely, try again later";
+const char *const encrypted_text = "message has encrypted content that cannot be scanned";
 
 // severity - how strongly an action holds a message back (stricter = higher)
 int severity(conf::action a) {
@@ -217,6 +218,11 @@ verdict decide(const conf::snapshot &s, const message_facts &m) {
         set_action(v, c.on_incomplete, "451");
         v.why = reason::incomplete;
         v.text = incomplete_text;
+    }
+    if (m.encrypted && ((!pii && v.why == reason::clean) || severity(c.on_encrypted) > severity(v.act))) {
+        set_action(v, c.on_encrypted, "451");
+        v.why = reason::encrypted;
+        v.text = encrypted_text;
     }
     apply_monitor(c, v);
     return v;

@@ -17,9 +17,12 @@
 //   (and the tests and `piiguard scan` with a config). In order:
 //
 //   1. An internal error => config on_error (default tempfail, 451 4.7.1).
-//   2. Content that could not be scanned completely (MIME limits) =>
+//   2. Content that could not be scanned completely (MIME limits, corrupt
+//      or over-limit attachments, unknown transfer encodings) =>
 //      on_incomplete (default tempfail, 451 4.7.1), unless PII was already
 //      found (then the PII path below applies, with the stricter result).
+//      An encrypted attachment => on_encrypted (default accept: the sender
+//      already protected it), the same way.
 //   3. No PII => accept, no outbound requirement.
 //   4. PII: the applicable profiles are the one for each PII type found
 //      ([milter.profile_by_type], else default_profile), overridden by a
@@ -58,12 +61,15 @@ enum class reason {
     incomplete,       // content could not be scanned completely
     error,            // internal error
     unroutable,       // PII whose recipients' paths cannot be routed safely (route/route.h)
+    encrypted,        // an encrypted attachment (on_encrypted applied)
 };
 const char *reason_name(reason r);
 
 struct message_facts {
     std::vector<std::pair<std::string, int>> pii;   // type, distinct count (count > 0 only)
-    bool complete = true;
+    bool complete = true;         // false: corrupt, limit or unknown_encoding content (on_incomplete)
+    bool encrypted = false;       // an encrypted attachment was not scanned (on_encrypted)
+    std::vector<std::string> incomplete;  // reasons, sorted (corrupt, encrypted, limit, unknown_encoding)
     tls::tls_facts tls;
     std::string client_addr;      // "" when unknown
     std::string service;          // {daemon_name}
