@@ -239,6 +239,13 @@ TEST_CASE("an encrypted ZIP: on_encrypted (accept by default, logged); corrupt a
     // the open entry of the same ZIP holds a card number: PII in clear is refused either way
     CHECK(d.v.act == action::reject);
     CHECK(d.log_line.find(" incomplete=encrypted ") != std::string::npos);
+    // over TLS 1.3: accepted (on_encrypted = accept), and the signed trace names it
+    d = send_tls(fixture_body("attach_encrypted.eml"), tls13());
+    CHECK(d.v.act == action::accept);
+    bool traced = false;
+    for (const auto &[name, value] : d.add)
+        if (name == "X-PIIGuard-Trace") traced = value.find("; inc=encrypted; ") != std::string::npos;
+    CHECK(traced);
     d = send_tls(fixture_body("attach_corrupt.eml"), tls13());
     CHECK(d.v.act == action::tempfail);
     CHECK(d.reply_code == "451");

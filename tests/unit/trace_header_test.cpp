@@ -85,6 +85,20 @@ TEST_CASE("clean mail says pii=none, empty fields say none") {
     CHECK(verify_trace(v, "", "", key).status == trace_status::ok);
 }
 
+TEST_CASE("incomplete content is named (inc=), signed, and absent when complete") {
+    trace_fields f = sample();
+    std::string plain = sign_trace(f, mid, date, key);
+    CHECK(plain.find("inc=") == std::string::npos);
+    f.incomplete = {"corrupt", "encrypted"};
+    std::string v = sign_trace(f, mid, date, key);
+    CHECK(v.find("; pii=iban:1,uk_nino:1; inc=corrupt,encrypted; profile=") != std::string::npos);
+    CHECK(verify_trace(v, mid, date, key).status == trace_status::ok);
+    CHECK(verify_trace(replace_field(v, "inc", "corrupt"), mid, date, key).status == trace_status::bad_signature);
+    std::string dropped = v;
+    dropped.erase(dropped.find("inc=corrupt,encrypted; "), 23);
+    CHECK(verify_trace(dropped, mid, date, key).status == trace_status::bad_signature);
+}
+
 TEST_CASE("editing any field breaks the signature") {
     std::string v = sign_trace(sample(), mid, date, key);
     const std::vector<std::pair<const char *, const char *>> edits = {

@@ -235,6 +235,11 @@ std::string sign_trace(const trace_fields &f, std::string_view message_id, std::
     w.push_back("cert=" + pct_encode(or_none(f.cert_subject)));
     if (!f.cert_subject.empty()) w.push_back("issuer=" + pct_encode(or_none(f.cert_issuer)));
     w.push_back("pii=" + (pii.empty() ? std::string("none") : pii));
+    if (!f.incomplete.empty()) {
+        std::string inc;
+        for (const std::string &r : f.incomplete) inc += (inc.empty() ? "" : ",") + r;
+        w.push_back("inc=" + pct_encode(inc));
+    }
     w.push_back("profile=" + pct_encode(or_none(f.profile)));
     w.push_back("verdict=" + pct_encode(or_none(f.verdict)));
     w.push_back("outbound=" + pct_encode(or_none(f.outbound)));

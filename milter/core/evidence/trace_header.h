@@ -19,6 +19,11 @@
 //     pii=iban:1,uk_nino:1; profile=gdpr; verdict=accept;
 //     outbound=piiguard-tls12; kid=k1; sig=BASE64
 //
+//   A message that could not be scanned completely also has
+//   "inc=REASON,..." after pii (corrupt, encrypted, limit, unknown_encoding:
+//   an encrypted attachment accepted by on_encrypted is visible in the
+//   evidence); the field is absent when the scan was complete.
+//
 //   Values are percent-encoded outside [A-Za-z0-9._:/@+,=-] (so a certificate
 //   subject with "; " stays one field). pii lists PII types and counts,
 //   never values ("none" when clean). sig is HMAC-SHA256 (OpenSSL) with the
@@ -72,6 +77,7 @@ struct trace_fields {
     std::string cert_subject;  // "" => "none"
     std::string cert_issuer;
     std::vector<std::pair<std::string, int>> pii;   // type, count
+    std::vector<std::string> incomplete;   // what could not be scanned: corrupt, encrypted, limit, unknown_encoding
     std::string profile;       // "" => "none"
     std::string verdict;       // action name
     std::string outbound;      // transport, "" => "none"

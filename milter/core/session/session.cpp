@@ -318,6 +318,7 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
             f.cert_subject = hide_cert ? std::string() : tls_.cert_subject;
             f.cert_issuer = hide_cert ? std::string() : tls_.cert_issuer;
             f.pii = facts.pii;
+            f.incomplete = facts.incomplete;
             f.profile = d.v.profile;
             f.verdict = conf::action_name(d.v.act);
             f.outbound = refused ? std::string() : d.v.outbound;
