@@ -55,6 +55,7 @@ struct report_args {
 struct floor_table {
     std::map<std::string, tls::tls_version, std::less<>> inbound, outbound;
     std::map<std::string, tls::tls_version, std::less<>> transport;   // outbound transport => floor
+    std::map<std::string, std::string, std::less<>> transport_auth;   // outbound transport => auth (profiles)
 };
 
 // builtin_floors - the floors of the shipped profiles (contrib/profiles.toml)
@@ -236,16 +237,25 @@ std::vector<std::string> reporter::flags(const message_evidence &m) const {
     std::optional<tls::tls_version> out_floor = find(floors_.transport, m.outbound);
     if (!out_floor) out_floor = find(floors_.outbound, m.profile);
     std::optional<tls::tls_version> in_floor = find(floors_.inbound, m.profile);
-    bool clear = false, below = false;
+    bool clear = false, below = false, unauthenticated = false;
     std::map<std::string, std::string> last;   // recipient => last status
     for (const auto &d : m.deliveries) {
         last[d.recipient] = d.status;
         if (d.status != "sent" || !d.network) continue;
         if (!d.tls) clear = true;
         else if (out_floor && rank(tls::parse_tls_version(d.tls->version)) < rank(*out_floor)) below = true;
+        // The transport's level demands an authenticated server (profiles.toml auth):
+        // anything but "Verified" (chain and name, pin or TLSA matched) falls short.
+        std::string_view transport = d.transport;
+        if (std::size_t slash = transport.find('/'); slash != std::string_view::npos)
+            transport.remove_prefix(slash + 1);
+        auto auth = floors_.transport_auth.find(transport);
+        if (d.tls && auth != floors_.transport_auth.end() && auth->second != "encrypt" && d.tls->trust != "Verified")
+            unauthenticated = true;
     }
     if (clear) fl.push_back("pii_delivered_in_clear");
     if (below) fl.push_back("pii_delivered_below_profile");
+    if (unauthenticated) fl.push_back("pii_delivered_unauthenticated");
     bool deferred = false, bounced = false;
     for (const auto &[r, s] : last) {
         if (s == "deferred") deferred = true;
@@ -525,7 +535,10 @@ floor_table load_floors(const report_args &a) {
     floor_table f = builtin_floors();
     if (!a.profiles_file.empty()) {
         tls::profile_set ps = tls::load_profiles_file(a.profiles_file);
-        for (const auto &o : ps.outbound_levels) f.transport[o.transport] = o.min_version;
+        for (const auto &o : ps.outbound_levels) {
+            f.transport[o.transport] = o.min_version;
+            f.transport_auth[o.transport] = o.auth;
+        }
         for (const auto &p : ps.profiles) {
             f.inbound[p.name] = p.min_version;
             const tls::outbound_level *o = ps.find_outbound(p.outbound);

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -370,6 +372,28 @@ void server::on_readable(connection &c)
 void server::accept_all(int listen_fd, bool is_inet)
 {
     for (;;) {
+        // Full: the connection idle longest makes room (its client reconnects
+        // when it needs us again, as Postfix's policy client does); when every
+        // connection is busy, new ones wait in the listen backlog (not reset)
+        // until one is idle or closed.
+        if (open_conns_ >= static_cast<std::size_t>(snap_->cfg->policyd_max_connections)) {
+            // Make room only for a connection that is really waiting.
+            pollfd pending{listen_fd, POLLIN, 0};
+            if (::poll(&pending, 1, 0) <= 0 || !(pending.revents & POLLIN))
+                return;
+            if (!evict_idlest()) {
+                if (refused_++ % 1000 == 0)
+                    log_.now(LOG_WARNING, "max_connections (" + std::to_string(snap_->cfg->policyd_max_connections) +
+                                              ") reached, all busy: new connections wait (" +
+                                              std::to_string(refused_) + " times so far)");
+                pause_listen(true);
+                return;
+            }
+            if (evicted_++ % 1000 == 0)
+                log_.now(LOG_INFO, "max_connections (" + std::to_string(snap_->cfg->policyd_max_connections) +
+                                       ") reached: closed the longest idle connection for a new one (" +
+                                       std::to_string(evicted_) + " so far)");
+        }
         int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR || errno == ECONNABORTED)
@@ -378,22 +402,7 @@ void server::accept_all(int listen_fd, bool is_inet)
                 log_.now(LOG_WARNING, std::string("accept: ") + std::strerror(errno));
             return;
         }
-        // Full: the connection idle longest makes room (its client reconnects
-        // when it needs us again); only when all are busy is the new one refused.
-        if (open_conns_ >= static_cast<std::size_t>(snap_->cfg->policyd_max_connections) && evict_idlest()) {
-            if (evicted_++ % 1000 == 0)
-                log_.now(LOG_INFO, "max_connections (" + std::to_string(snap_->cfg->policyd_max_connections) +
-                                       ") reached: closed the longest idle connection for a new one (" +
-                                       std::to_string(evicted_) + " so far)");
-        }
-        if (open_conns_ >= static_cast<std::size_t>(snap_->cfg->policyd_max_connections)) {
-            ::close(fd);
-            if (refused_++ % 1000 == 0)
-                log_.now(LOG_WARNING, "max_connections (" + std::to_string(snap_->cfg->policyd_max_connections) +
-                                          ") reached: connection closed (" + std::to_string(refused_) +
-                                          " so far)");
-            continue;
-        }
+        // (checked before accept4 below: a connection over the limit waits)
         if (is_inet) {
             int one = 1;
             ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -416,12 +425,35 @@ void server::accept_all(int listen_fd, bool is_inet)
     }
 }
 
+// pause_listen - stop (or resume) taking new connections from the backlog
+void server::pause_listen(bool pause)
+{
+    if (pause == listen_paused_ || listen_fd_ < 0)
+        return;
+    epoll_event ev{};
+    ev.events = pause ? 0u : static_cast<std::uint32_t>(EPOLLIN);
+    ev.data.fd = listen_fd_;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, listen_fd_, &ev);
+    listen_paused_ = pause;
+    paused_ms_ = now_ms();
+}
+
 // evict_idlest - close the connection idle longest (none busy); false if every one is busy
 bool server::evict_idlest()
 {
+    // Idle means: nothing under way, nothing waiting unread in the socket (a
+    // request that arrived in this same round), and no progress for a moment
+    // (a client that just connected has not had the time to send yet).
+    constexpr std::int64_t min_idle_ms = 5;
+    const std::int64_t now = now_ms();
+    auto waiting = [](const connection &c) {
+        int n = 0;
+        return ::ioctl(c.fd, FIONREAD, &n) == 0 && n > 0;
+    };
     connection *victim = nullptr;
     for (auto &c : conns_)
-        if (c && !busy(*c) && (!victim || c->last_ms < victim->last_ms))
+        if (c && !busy(*c) && now - c->last_ms >= min_idle_ms && !waiting(*c) &&
+            (!victim || c->last_ms < victim->last_ms))
             victim = c.get();
     if (!victim)
         return false;
@@ -474,13 +506,16 @@ int server::run(int listen_fd, bool is_inet)
     ev.events = EPOLLIN;
     ev.data.fd = listen_fd;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, listen_fd, &ev);
+    listen_fd_ = listen_fd;
     ev.data.fd = sig_fd;
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, sig_fd, &ev);
     epoll_event events[max_events];
     bool stop = false;
     while (!stop) {
         // A tick while connections are open, for the idle and request timeouts.
-        int n = ::epoll_wait(epoll_fd_, events, max_events, open_conns_ ? 250 : -1);
+        // While new connections wait, look again soon: a connection becomes
+        // evictable by staying idle, without an event.
+        int n = ::epoll_wait(epoll_fd_, events, max_events, listen_paused_ ? 10 : open_conns_ ? 250 : -1);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -517,6 +552,9 @@ int server::run(int listen_fd, bool is_inet)
             }
         }
         expire();
+        if (listen_paused_ && (open_conns_ < static_cast<std::size_t>(snap_->cfg->policyd_max_connections) ||
+                               now_ms() - paused_ms_ >= 10))
+            pause_listen(false);   // accept_all pauses again if still nothing can make room
         log_.flush();
     }
     log_.now(LOG_INFO, "stopping");

@@ -18,8 +18,9 @@
 //   it sent (a partial request is answered as malformed) and then the close.
 //   A peer that does not read its replies is not read from until they drain.
 //   Beyond max_connections, a new connection takes the place of the one
-//   idle longest (no request under way); only when all are busy is it
-//   closed at once (logged). A connection idle for idle_timeout, or stuck
+//   idle longest (no request under way, nothing unread in its socket, idle
+//   for a few ms); when all are busy it waits in the listen backlog until
+//   one is idle or closed (logged), instead of being reset. A connection idle for idle_timeout, or stuck
 //   in a request (partial request, unread replies) for request_timeout, is
 //   closed: a local client cannot hold the daemon.
 //
@@ -35,6 +36,7 @@
 //   policy/request.h, policy/handler.h, piiguard-policyd(8)
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -68,6 +70,7 @@ private:
     void update_events(connection &c);
     void close_conn(connection &c);
     bool evict_idlest();
+    void pause_listen(bool pause);
     void expire();
     policy::request_limits limits() const;
 
@@ -79,7 +82,10 @@ private:
     std::size_t open_conns_ = 0;
     policy::request req_;                               // reused for every request
     std::vector<char> rbuf_;                            // read buffer
-    long refused_ = 0;                                  // connections over max_connections
+    long refused_ = 0;                                  // times new connections had to wait (all busy)
+    int listen_fd_ = -1;
+    bool listen_paused_ = false;                        // full: new connections wait in the backlog
+    std::int64_t paused_ms_ = 0;
     long evicted_ = 0;                                  // idle connections closed for new ones
     long timed_out_ = 0;                                // connections closed by request_timeout
 };

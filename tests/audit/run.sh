@@ -198,6 +198,15 @@ assert [d["tls"]["trust"] for d in m["deliveries"]] == ["Trusted", "Trusted"]
 assert all(d["transport"] == "postfix/piiguard-tls12" for d in m["deliveries"])
 assert m["flags"] == [], m["flags"]
 assert set(m) >= {"queue_id", "message_id_hash", "inbound", "pii", "verdict", "deliveries", "flags"}'
+# The same log against profiles whose tls12 level demands a verified server:
+# the "Trusted" (chain only) delivery is flagged.
+sed 's/^auth = "encrypt"/auth = "verify"/' contrib/profiles.toml >"$WORK/profiles-verify.toml"
+"$PG" audit report --profiles "$WORK/profiles-verify.toml" "$FIX/classic.log" >"$OUT/classic-verify.jsonl" 2>&1 ||
+    ko "report classic.log with verify profiles exits 0"
+jcheck "classic: Trusted delivery under a verify profile => pii_delivered_unauthenticated" "$OUT/classic-verify.jsonl" '
+m = by["BF4C0A72391"]
+assert "pii_delivered_unauthenticated" in m["flags"], m["flags"]
+assert by["C0FFEE12345"]["flags"] == []'
 jcheck "classic: clean mail in clear has pii {} and no flag" "$OUT/classic.jsonl" '
 m = by["C0FFEE12345"]
 assert m["pii"] == {} and m["flags"] == [] and m["deliveries"][0]["tls"] is None'
