@@ -69,7 +69,7 @@ obj-fuzz/%.o: %.cpp
 
 # Release build.
 piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lresolv
 piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS)
 piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard.a
@@ -92,7 +92,7 @@ obj/milter_client: obj/tests/bench/milter_client.o
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
 obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lresolv
 obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
 	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
 

@@ -7,6 +7,7 @@
 //   int audit_main(int argc, char **argv);   // piiguard audit report|verify ...
 //   int trace_verify_main(int argc, char **argv);  // piiguard verify FILE.eml... (trace headers)
 //   int header_checks_main(int argc, char **argv); // piiguard header-checks (Postfix tables for the route marker)
+//   int probe_main(int argc, char **argv);   // piiguard probe DESTINATION... (STARTTLS, graded)
 //   std::string default_rules_dir();
 //
 // DESCRIPTION
@@ -27,6 +28,7 @@ int lint_main(int argc, char **argv);
 int audit_main(int argc, char **argv);
 int trace_verify_main(int argc, char **argv);
 int header_checks_main(int argc, char **argv);
+int probe_main(int argc, char **argv);
 
 // default_rules_dir - $PIIGUARD_RULES, else ./rules when it exists, else the installed rules
 std::string default_rules_dir();

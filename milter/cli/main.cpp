@@ -36,6 +36,7 @@ void usage(FILE *f) {
         "       piiguard audit verify [--key FILE | -c CONFIG] AUDITFILE...\n"
         "       piiguard verify [--key FILE | -c CONFIG] FILE.eml...\n"
         "       piiguard header-checks [-c CONFIG] [--smtp]\n"
+        "       piiguard probe [--json] [--timeout SEC] [-4|-6] [--ca-file FILE] [--profile NAME] DESTINATION...\n"
         "See piiguard(1).\n",
         f);
 }
@@ -53,6 +54,7 @@ int main(int argc, char **argv) {
     if (cmd == "audit") return piiguard::cli::audit_main(argc - 1, argv + 1);
     if (cmd == "verify") return piiguard::cli::trace_verify_main(argc - 1, argv + 1);
     if (cmd == "header-checks") return piiguard::cli::header_checks_main(argc - 1, argv + 1);
+    if (cmd == "probe") return piiguard::cli::probe_main(argc - 1, argv + 1);
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {
         usage(stdout);
         return 0;

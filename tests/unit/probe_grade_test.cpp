@@ -1,0 +1,86 @@
+// Tests for probe/grade: each profile's judgement of what a probe found, the
+// reasons in words, the partner entry and the JSON line.
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "probe/grade.h"
+
+using namespace piiguard;
+
+namespace {
+
+tls::profile profile(const char *name, tls::tls_version min) {
+    tls::profile p;
+    p.name = name;
+    p.min_version = min;
+    p.forward_secrecy = true;
+    p.outbound = "tls12";
+    return p;
+}
+
+probe::result tls13() {
+    probe::result r;
+    r.target = "[127.0.0.1]:2525";
+    r.host = "127.0.0.1";
+    r.port = 2525;
+    r.connected = r.starttls = r.handshake = true;
+    r.version = "TLSv1.3";
+    r.cipher = "TLS_AES_256_GCM_SHA384";
+    r.bits = 256;
+    r.chain_verified = r.name_matched = true;
+    r.cert_sha256 = "AA:BB";
+    r.pubkey_sha256 = "CC:DD";
+    return r;
+}
+
+}  // namespace
+
+TEST_SUITE("probe_grade") {
+TEST_CASE("reasons in words, in the order an admin fixes them") {
+    tls::profile hipaa = profile("hipaa", tls::tls_version::tls1_2);
+    tls::compiled_profile cp(hipaa);
+    tls::outbound_level encrypt{"tls12", "piiguard-tls12", tls::tls_version::tls1_2, "", "encrypt"};
+    CHECK(probe::grade_one(tls13(), hipaa, cp, &encrypt).pass);
+
+    probe::result r = tls13();
+    r.version = "TLSv1.1";
+    r.cipher = "ECDHE-RSA-AES256-SHA";
+    probe::grade g = probe::grade_one(r, hipaa, cp, &encrypt);
+    CHECK_FALSE(g.pass);
+    CHECK(g.reason == "TLSv1.1 only (needs TLSv1.2)");
+
+    r = tls13();
+    r.starttls = false;
+    CHECK(probe::grade_one(r, hipaa, cp, &encrypt).reason == "STARTTLS not offered");
+    r = tls13();
+    r.connected = false;
+    r.error = "cannot connect to mx.example (no route to host)";
+    CHECK(probe::grade_one(r, hipaa, cp, &encrypt).reason == "cannot connect to mx.example (no route to host)");
+
+    tls::outbound_level verify = encrypt;
+    verify.auth = "verify";
+    r = tls13();
+    r.chain_verified = false;
+    r.verify_error = "self-signed certificate";
+    CHECK(probe::grade_one(r, hipaa, cp, &verify).reason == "certificate not verified (self-signed certificate)");
+    CHECK(probe::grade_one(r, hipaa, cp, &encrypt).pass);
+    tls::outbound_level dane = encrypt;
+    dane.auth = "dane-or-sts";
+    CHECK_FALSE(probe::grade_one(tls13(), hipaa, cp, &dane).pass);
+}
+
+TEST_CASE("partner entry and JSON") {
+    probe::result r = tls13();
+    std::string e = probe::partner_entry(r, "hipaa");
+    CHECK(e.find("nexthop = \"[127.0.0.1]:2525\"") != std::string::npos);
+    CHECK(e.find("pins = [\"AA:BB\", \"CC:DD\"]") != std::string::npos);
+    CHECK(e.find("profile = \"hipaa\"") != std::string::npos);
+    std::string j = probe::to_json(r, {{"hipaa", true, ""}, {"strict", false, "TLSv1.2 only (needs TLSv1.3)"}});
+    CHECK(j.find("\"grades\": {\"hipaa\": \"pass\", \"strict\": \"fail: TLSv1.2 only (needs TLSv1.3)\"}") !=
+          std::string::npos);
+    CHECK(j.find("\"version\": \"TLSv1.3\"") != std::string::npos);
+}
+}
