@@ -141,8 +141,8 @@ install: $(PROGRAMS)
 	for p in $(filter-out piiguard,$(PROGRAMS)); do install -m 755 $$p $(DESTDIR)$(SBINDIR)/$$p; done
 	install -m 644 rules/*.toml $(DESTDIR)$(DATADIR)/rules/
 	install -m 644 contrib/postfix/* $(DESTDIR)$(DATADIR)/postfix/
-	for f in contrib/systemd/*.service; do \
-		sed 's|/usr/local/sbin/|$(SBINDIR)/|g' $$f >$(DESTDIR)$(DATADIR)/systemd/$$(basename $$f); done
+	for f in contrib/systemd/*.service contrib/systemd/*.timer; do \
+		sed 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/usr/local/bin/|$(BINDIR)/|g' $$f >$(DESTDIR)$(DATADIR)/systemd/$$(basename $$f); done
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <resolv.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -30,6 +31,8 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,7 +42,9 @@
 #include "cli/cli.h"
 #include "conf/config.h"
 #include "probe/grade.h"
+#include "probe/watch.h"
 #include "tls/profile.h"
+#include "util/json.h"
 #include "util/printable.h"
 
 namespace piiguard::cli {
@@ -52,6 +57,9 @@ struct options {
     int family = AF_UNSPEC;
     std::string ca_file, profiles, config, profile;
     std::vector<std::string> targets;
+    bool watch = false;                                       // --watch: the partners of -c CONFIG
+    std::string state = "/var/lib/piiguard/watch.state";      // --state
+    int expiry_days = 30;                                     // --expiry-days
 };
 
 std::string colon_hex(const unsigned char *d, unsigned n) {
@@ -228,6 +236,8 @@ probe::result probe_host(const std::string &target, const std::string &host, int
         r.issuer = bio_text([&](BIO *b) { X509_NAME_print_ex(b, X509_get_issuer_name(cert.get()), 0, XN_FLAG_RFC2253); });
         r.not_before = bio_text([&](BIO *b) { ASN1_TIME_print(b, X509_get0_notBefore(cert.get())); });
         r.not_after = bio_text([&](BIO *b) { ASN1_TIME_print(b, X509_get0_notAfter(cert.get())); });
+        int days = 0, secs = 0;
+        if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert.get())) == 1) r.days_left = days;
         if (auto *names = static_cast<GENERAL_NAMES *>(X509_get_ext_d2i(cert.get(), NID_subject_alt_name, nullptr, nullptr))) {
             for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
                 const GENERAL_NAME *n = sk_GENERAL_NAME_value(names, i);
@@ -285,6 +295,7 @@ std::vector<std::string> mx_hosts(const std::string &domain) {
 int usage() {
     std::fputs("usage: piiguard probe [--json] [--timeout SEC] [-4|-6] [--ca-file FILE]\n"
                "                      [--profiles FILE | -c CONFIG] [--profile NAME] DESTINATION...\n"
+               "       piiguard probe --watch -c CONFIG [--state FILE] [--expiry-days N] [--json] [--ca-file FILE]\n"
                "DESTINATION: [host]:port, [host], host:port, or a domain (its MX hosts)\n",
                stderr);
     return 2;
@@ -305,8 +316,29 @@ int probe_main(int argc, char **argv) {
         else if (a == "--profiles" && more) o.profiles = argv[++i];
         else if (a == "-c" && more) o.config = argv[++i];
         else if (a == "--profile" && more) o.profile = argv[++i];
+        else if (a == "--watch") o.watch = true;
+        else if (a == "--state" && more) o.state = argv[++i];
+        else if (a == "--expiry-days" && more) o.expiry_days = std::max(0, std::atoi(argv[++i]));
         else if (!a.empty() && a[0] == '-') return usage();
         else o.targets.push_back(a);
+    }
+    if (o.watch) {
+        if (o.config.empty() || !o.targets.empty()) return usage();
+        try {
+            std::shared_ptr<const conf::config> cfg = conf::load_config(o.config);   // kept alive for the loop
+            for (const conf::partner &p : cfg->partners) {
+                if (!p.nexthop.empty()) o.targets.push_back(p.nexthop);
+                else if (!p.by_client && !p.domain.empty() && p.domain[0] != '.') o.targets.push_back(p.domain);
+            }
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "piiguard probe: %s\n", util::printable(e.what(), 500).c_str());
+            return 2;
+        }
+        if (o.targets.empty()) {
+            std::fprintf(stderr, "piiguard probe: no [[policyd.partner]] with a domain or nexthop in %s\n",
+                         util::printable(o.config, 300).c_str());
+            return 2;
+        }
     }
     if (o.targets.empty()) return usage();
     tls::profile_set set;
@@ -330,6 +362,16 @@ int probe_main(int argc, char **argv) {
         return 2;
     }
     bool all_ok = true;
+    std::map<std::string, probe::seen> last;
+    std::string next_state = "# piiguard probe --watch state: target, host:port, protocol, pins, days left, starttls, verified\n";
+    if (o.watch) {
+        std::ifstream in(o.state);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        last = probe::parse_state(ss.str());
+        openlog("piiguard-watch", LOG_PID, LOG_MAIL);
+    }
+    int findings = 0;
     for (const std::string &t : o.targets) {
         std::vector<std::pair<std::string, int>> hosts;
         if (t.starts_with('[')) {
@@ -345,6 +387,27 @@ int probe_main(int argc, char **argv) {
         }
         for (const auto &[host, port] : hosts) {
             probe::result r = probe_host(t, host, port, o);
+            if (o.watch) {
+                auto it = last.find(host + ":" + std::to_string(port));
+                std::vector<probe::finding> f =
+                    probe::compare(it == last.end() ? nullptr : &it->second, r, o.expiry_days);
+                next_state += probe::state_line(r);
+                for (const probe::finding &x : f) {
+                    ++findings;
+                    syslog(LOG_WARNING, "%s: %s", x.kind.c_str(), x.text.c_str());
+                    if (o.json)
+                        std::printf("{\"finding\": %s, \"text\": %s}\n", util::json_string(x.kind).c_str(),
+                                    util::json_string(x.text).c_str());
+                    else
+                        std::printf("%s: %s\n", x.kind.c_str(), util::printable(x.text, 600).c_str());
+                }
+                if (f.empty() && !o.json)
+                    std::printf("ok: %s (%s:%d): %s%s\n", util::printable(t, 200).c_str(),
+                                util::printable(host, 200).c_str(), port,
+                                it == last.end() ? "first probe, recorded" : "unchanged",
+                                r.handshake ? (", " + r.version).c_str() : "");
+                continue;
+            }
             std::vector<probe::grade> g = probe::grade_all(r, set, compiled);
             bool pass = r.handshake;
             for (const probe::grade &x : g)
@@ -382,6 +445,18 @@ int probe_main(int argc, char **argv) {
                 std::printf("  partner entry for piiguard.toml:\n%s",
                             probe::partner_entry(r, o.profile.empty() ? "hipaa" : o.profile).c_str());
         }
+    }
+    if (o.watch) {
+        // The new state replaces the old one whole (written aside, then renamed).
+        std::string tmp = o.state + ".tmp";
+        std::ofstream out(tmp, std::ios::trunc);
+        out << next_state;
+        out.close();
+        if (!out || std::rename(tmp.c_str(), o.state.c_str()) != 0) {
+            std::fprintf(stderr, "piiguard probe: cannot write the state file %s\n", util::printable(o.state, 300).c_str());
+            return 2;
+        }
+        return findings ? 1 : 0;
     }
     return all_ok ? 0 : 1;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "probe/grade.h"
+#include "probe/watch.h"
 
 using namespace piiguard;
 
@@ -82,5 +83,52 @@ TEST_CASE("partner entry and JSON") {
     CHECK(j.find("\"grades\": {\"hipaa\": \"pass\", \"strict\": \"fail: TLSv1.2 only (needs TLSv1.3)\"}") !=
           std::string::npos);
     CHECK(j.find("\"version\": \"TLSv1.3\"") != std::string::npos);
+}
+}
+
+TEST_SUITE("probe_watch") {
+TEST_CASE("state round trip and each finding") {
+    probe::result r = tls13();
+    r.days_left = 90;
+    std::map<std::string, probe::seen> st = probe::parse_state("# comment\n" + probe::state_line(r) + "broken line\n");
+    REQUIRE(st.size() == 1);
+    const probe::seen &was = st.begin()->second;
+    CHECK(was.where == "127.0.0.1:2525");
+    CHECK(probe::compare(&was, r, 30).empty());
+    CHECK(probe::compare(nullptr, r, 30).empty());   // first probe: recorded only
+
+    probe::result renewed = r;
+    renewed.cert_sha256 = "EE:FF";
+    std::vector<probe::finding> f = probe::compare(&was, renewed, 30);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].kind == "certificate_changed");
+    probe::result rekeyed = renewed;
+    rekeyed.pubkey_sha256 = "11:22";
+    f = probe::compare(&was, rekeyed, 30);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].kind == "key_changed");
+    CHECK(f[0].text.find("\"EE:FF\", \"11:22\"") != std::string::npos);
+
+    probe::result weaker = r;
+    weaker.version = "TLSv1.2";
+    weaker.chain_verified = false;
+    weaker.verify_error = "certificate has expired";
+    f = probe::compare(&was, weaker, 30);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0].text.find("TLSv1.2 now (was TLSv1.3)") != std::string::npos);
+    CHECK(f[1].text.find("no longer verifies (certificate has expired)") != std::string::npos);
+
+    probe::result expiring = r;
+    expiring.days_left = 5;
+    f = probe::compare(&was, expiring, 30);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].kind == "expiring");
+
+    probe::result gone = r;
+    gone.connected = false;
+    gone.error = "cannot connect to 127.0.0.1 (connection refused)";
+    f = probe::compare(&was, gone, 30);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].kind == "unreachable");
 }
 }

@@ -55,6 +55,7 @@ struct result {
     bool name_matched = false;     // the certificate names the host (or its address)
     std::string cert_sha256;       // colon hex, as Postfix's ccert_fingerprint
     std::string pubkey_sha256;     // colon hex, as ccert_pubkey_fingerprint
+    long days_left = -1;           // until the certificate's notAfter (-1: unknown)
 };
 
 struct grade {
