@@ -52,9 +52,11 @@ void emit(context &cx, mime::segment_kind k, const std::string &path, const std:
         for (const auto &[at, name] : cols->places)
             cx.sink.place(at, name);
     }
-    const std::string t = cols ? std::string(text) : mime::normalize_text(text);
-    if (!t.empty())
-        cx.sink.text(t);
+    // (with cols the text goes as it is: no copy of a document's whole text)
+    const std::string t = cols ? std::string() : mime::normalize_text(text);
+    const std::string_view out = cols ? text : std::string_view(t);
+    if (!out.empty())
+        cx.sink.text(out);
     cx.sink.end_segment();
 }
 

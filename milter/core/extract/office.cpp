@@ -1085,12 +1085,17 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
         xlsx_sheet h(styles, shared.strings, wb.date1904, text, corrupt, cap > out.size() ? cap - out.size() : 0, over,
                      cols, out.size());
         h.sheet_no = sheet_no;
-        if (!parse_xml(sheet, h)) {
+        const bool parsed = parse_xml(sheet, h);
+        std::string().swap(sheet);  // (peak memory: the sheet's XML is not held beside the text)
+        if (!parsed) {
             corrupt = true;
             cols.truncate(mark);
             continue;
         }
-        out += text;
+        if (out.empty())
+            out.swap(text);  // one sheet: no second copy of its text
+        else
+            out += text;
     }
 }
 
