@@ -8,6 +8,7 @@
 // and mode, drop privileges, then hand over to smfi_main().
 
 #include <getopt.h>
+#include <malloc.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -288,6 +289,11 @@ int run(const options &o) {
 }  // namespace
 
 int main(int argc, char **argv) {
+    // Buffers of 1 MiB and more (a document's text, its table cells) are mapped
+    // and unmapped by malloc, so that they go back to the system when freed
+    // instead of staying in the malloc arena of whichever of the connection
+    // threads used them last (glibc's threshold would rise to 32 MiB).
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     options o;
     if (!parse_options(argc, argv, o)) {
         usage(stderr);

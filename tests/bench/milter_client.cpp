@@ -2,7 +2,7 @@
 //
 // Usage: milter_client --socket unix:/path|inet:PORT@HOST [--connections 4]
 //                      [--seconds 3] [--per-connection 10] [--kb 20]
-//                      [--pii-every 8]
+//                      [--pii-every 8] [--message-file FILE]
 //        milter_client --write-message FILE [--kb 20]
 //
 // Each thread opens a connection, negotiates (SMFIC_OPTNEG, protocol 6, the
@@ -14,7 +14,9 @@
 // awaited for steps it marked SMFIP_NR_*, none is sent for steps it marked
 // SMFIP_NO*), then SMFIC_QUIT. Messages are ~KB KB of generated mail-like
 // text (the generator of scan_bench.cpp) with CRLF line ends, one in
-// --pii-every carrying a PII value (0: none). Compare libmilter's engine.c
+// --pii-every carrying a PII value (0: none); with --message-file, every
+// message is that file instead (an RFC 5322 message, LF or CRLF line ends:
+// its headers, then its body with CRLF line ends). Compare libmilter's engine.c
 // and Postfix's src/milter/milter8.c (the reference client).
 //
 // Prints one line: "N messages in S s: R msg/s (accepted A, rejected J,
@@ -69,6 +71,7 @@ struct settings {
     int per_connection = 10;
     std::size_t kb = 20;
     int pii_every = 8;
+    std::string message_file;
 };
 
 struct counts {
@@ -106,6 +109,46 @@ message make_message(unsigned i, std::size_t bytes, bool with_pii) {
         m.has_pii = true;
     }
     return m;
+}
+
+// load_message - the headers and body of an RFC 5322 file (folded headers
+// kept folded with CRLF); false when it cannot be read
+bool load_message(const std::string &path, message &m) {
+    FILE *f = std::fopen(path.c_str(), "rb");
+    if (!f) return false;
+    std::string raw;
+    char buf[65536];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) raw.append(buf, n);
+    std::fclose(f);
+    std::size_t pos = 0;
+    auto next_line = [&](std::string &line) {   // without its line end; false at the end
+        if (pos >= raw.size()) return false;
+        std::size_t e = raw.find('\n', pos);
+        if (e == std::string::npos) e = raw.size();
+        line.assign(raw, pos, e - pos);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        pos = e + 1;
+        return true;
+    };
+    std::string line;
+    while (next_line(line) && !line.empty()) {
+        if ((line[0] == ' ' || line[0] == '\t') && !m.headers.empty()) {
+            m.headers.back().second += "\r\n" + line;
+            continue;
+        }
+        std::size_t colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        std::size_t v = colon + 1;
+        while (v < line.size() && line[v] == ' ') ++v;
+        m.headers.emplace_back(line.substr(0, colon), line.substr(v));
+    }
+    m.body.reserve(raw.size() - std::min(pos, raw.size()) + raw.size() / 40);
+    while (next_line(line)) {
+        m.body += line;
+        m.body += "\r\n";
+    }
+    return !m.headers.empty();
 }
 
 // packet - length, command, data
@@ -384,7 +427,7 @@ bool run_connection(const settings &st, const std::vector<message> &msgs, unsign
 // usage - the synopsis, exit 2
 [[noreturn]] void usage() {
     std::fputs("usage: milter_client --socket unix:/path|inet:PORT@HOST [--connections N] [--seconds S]\n"
-               "                     [--per-connection N] [--kb N] [--pii-every N]\n"
+               "                     [--per-connection N] [--kb N] [--pii-every N] [--message-file FILE]\n"
                "       milter_client --write-message FILE [--kb N]\n",
                stderr);
     std::exit(2);
@@ -406,6 +449,7 @@ int main(int argc, char **argv) {
         else if (a == "--kb") st.kb = static_cast<std::size_t>(std::max(1, std::atoi(v)));
         else if (a == "--pii-every") st.pii_every = std::max(0, std::atoi(v));
         else if (a == "--write-message") write_to = v;
+        else if (a == "--message-file") st.message_file = v;
         else usage();
     }
     if (!write_to.empty()) {
@@ -426,7 +470,14 @@ int main(int argc, char **argv) {
     }
     if (st.socket.empty()) usage();
     std::vector<message> msgs;
-    for (unsigned i = 0; i < 16; ++i)
+    if (!st.message_file.empty()) {
+        msgs.emplace_back();
+        if (!load_message(st.message_file, msgs.back())) {
+            std::fprintf(stderr, "milter_client: cannot read a message from %s\n", st.message_file.c_str());
+            return 1;
+        }
+    }
+    for (unsigned i = 0; st.message_file.empty() && i < 16; ++i)
         msgs.push_back(make_message(i, st.kb * 1024, st.pii_every > 0 && i % static_cast<unsigned>(st.pii_every) == 0));
     counts c;
     auto t0 = clock_type::now();

@@ -31,5 +31,7 @@ sh tests/bench/policy_bench.sh
 sh tests/bench/attach_bench.sh
 # milter protocol: piiguard-milter beside a no-op libmilter milter, same client.
 sh tests/bench/milter_bench.sh
+# milter memory: 20 concurrent 25 MB XLSX attachments, peak RSS and growth (tests/bench/milter_attach_bench.sh).
+sh tests/bench/milter_attach_bench.sh
 # end to end: smtp-source -> Postfix + milter -> smtp-sink, piiguard vs no-op.
 sh tests/bench/postfix_bench.sh

@@ -52,9 +52,11 @@ void emit(context &cx, mime::segment_kind k, const std::string &path, const std:
         for (const auto &[at, name] : cols->places)
             cx.sink.place(at, name);
     }
-    const std::string t = cols ? std::string(text) : mime::normalize_text(text);
-    if (!t.empty())
-        cx.sink.text(t);
+    // (with cols the text goes as it is: no copy of a document's whole text)
+    const std::string t = cols ? std::string() : mime::normalize_text(text);
+    const std::string_view out = cols ? text : std::string_view(t);
+    if (!out.empty())
+        cx.sink.text(out);
     cx.sink.end_segment();
 }
 
@@ -91,8 +93,11 @@ public:
     void run(const std::string &name);
 
 private:
+    zip_file_t *open_entry(zip_uint64_t i, zip_stat_t &st);
     bool read(zip_uint64_t i, std::string &out);
+    bool stream(zip_uint64_t i, const part_chunk &chunk);
     bool read_named(const std::string &name, std::string &out);
+    bool stream_named(const std::string &name, const part_chunk &chunk);
     void plain();
     void document(const std::string &kind);
 
@@ -106,39 +111,47 @@ private:
     std::map<std::string, zip_uint64_t> first_;
 };
 
-// read - entry i by RULES.md: encrypted, method, ratio, budget, then inflate with CRC check
-bool zip_archive::read(zip_uint64_t i, std::string &out)
+// open_entry - entry i by RULES.md: encrypted, method, ratio, budget checked
+// (flags set and nullptr when it is not to be read), then opened for inflating
+zip_file_t *zip_archive::open_entry(zip_uint64_t i, zip_stat_t &st)
 {
-    out.clear();
-    zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(za_.get(), i, 0, &st) != 0) {
         cx_.flags |= mime::attach_corrupt;
-        return false;
+        return nullptr;
     }
     if ((st.valid & ZIP_STAT_ENCRYPTION_METHOD) && st.encryption_method != ZIP_EM_NONE) {
         cx_.flags |= mime::attach_encrypted;
-        return false;
+        return nullptr;
     }
     if ((st.valid & ZIP_STAT_COMP_METHOD) && st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE) {
         cx_.flags |= mime::attach_corrupt;
-        return false;
+        return nullptr;
     }
     if (st.size > cx_.lim.entry_bytes && st.size > cx_.lim.entry_ratio * st.comp_size) {
         cx_.flags |= mime::attach_limit;
-        return false;
+        return nullptr;
     }
     if (st.size > cx_.budget_left) {
         cx_.budget_left = 0;
         cx_.flags |= mime::attach_limit;
-        return false;
+        return nullptr;
     }
     cx_.budget_left -= st.size;
     zip_file_t *f = zip_fopen_index(za_.get(), i, 0);
-    if (!f) {
+    if (!f)
         cx_.flags |= mime::attach_corrupt;
+    return f;
+}
+
+// read - entry i whole (open_entry, then inflate with CRC check)
+bool zip_archive::read(zip_uint64_t i, std::string &out)
+{
+    out.clear();
+    zip_stat_t st;
+    zip_file_t *f = open_entry(i, st);
+    if (!f)
         return false;
-    }
     out.resize(st.size + 1);
     std::size_t got = 0;
     bool ok = true;
@@ -174,6 +187,54 @@ bool zip_archive::read_named(const std::string &name, std::string &out)
     return read(it->second, out);
 }
 
+// stream - entry i in pieces of 64 KiB to chunk, checked as read checks it (a
+// piece already handed on is not taken back: false tells the caller to drop
+// what it made of them)
+bool zip_archive::stream(zip_uint64_t i, const part_chunk &chunk)
+{
+    zip_stat_t st;
+    zip_file_t *f = open_entry(i, st);
+    if (!f)
+        return false;
+    std::string buf(65536, '\0');
+    std::size_t got = 0;
+    bool ok = true, taken = true;
+    for (;;) {
+        const zip_int64_t n = zip_fread(f, buf.data(), buf.size());
+        if (n < 0) {
+            ok = false;
+            break;
+        }
+        if (n == 0)
+            break;
+        got += static_cast<std::size_t>(n);
+        if (got > st.size) {  // more than the central directory says
+            ok = false;
+            break;
+        }
+        if (!chunk(std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
+            taken = false;
+            break;
+        }
+    }
+    zip_fclose(f);
+    if (!taken)
+        return false;
+    if (!ok || got != st.size) {
+        cx_.flags |= mime::attach_corrupt;
+        return false;
+    }
+    return true;
+}
+
+bool zip_archive::stream_named(const std::string &name, const part_chunk &chunk)
+{
+    auto it = first_.find(name);
+    if (it == first_.end())
+        return false;
+    return stream(it->second, chunk);
+}
+
 // plain - every entry: its name, then its content as container, text or nothing
 void zip_archive::plain()
 {
@@ -203,10 +264,11 @@ void zip_archive::document(const std::string &kind)
     std::string text;
     table_columns cols;
     part_reader rd = [this](const std::string &name, std::string &out) { return read_named(name, out); };
+    part_stream stream = [this](const std::string &name, const part_chunk &chunk) { return stream_named(name, chunk); };
     if (kind == "docx")
         docx_text(rd, names_, text, corrupt, cols);
     else if (kind == "xlsx")
-        xlsx_text(rd, text, corrupt, cx_.lim.attach_bytes, over, cols);
+        xlsx_text(rd, text, corrupt, cx_.lim.attach_bytes, over, cols, &stream);
     else if (kind == "pptx")
         pptx_text(rd, text, corrupt, cols);
     else

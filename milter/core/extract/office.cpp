@@ -863,29 +863,63 @@ const char *attr(const char **attrs, std::string_view qname)
     return nullptr;
 }
 
+namespace {
+
+// xml_parser - expat for handler h; entity declarations refused
+class xml_parser {
+  public:
+    explicit xml_parser(xml_handler &h) : p_(XML_ParserCreate("UTF-8")), st_{&h, p_}
+    {
+        if (!p_)
+            return;
+        XML_SetUserData(p_, &st_);
+        XML_SetElementHandler(p_, on_start, on_end);
+        XML_SetCharacterDataHandler(p_, on_chars);
+        XML_SetEntityDeclHandler(p_, on_entity);
+        XML_SetParamEntityParsing(p_, XML_PARAM_ENTITY_PARSING_NEVER);
+    }
+    ~xml_parser()
+    {
+        if (p_)
+            XML_ParserFree(p_);
+    }
+    xml_parser(const xml_parser &) = delete;
+    xml_parser &operator=(const xml_parser &) = delete;
+    // feed - the next bytes (in pieces of at most 1 MiB); false once not well-formed
+    bool feed(std::string_view data, bool last)
+    {
+        if (!p_)
+            return false;
+        for (;;) {
+            const std::size_t n = std::min<std::size_t>(data.size(), 1 << 20);
+            const bool end = last && n == data.size();
+            if (XML_Parse(p_, data.data(), static_cast<int>(n), end) != XML_STATUS_OK || st_.bad)
+                return false;
+            data.remove_prefix(n);
+            if (data.empty())
+                return true;
+        }
+    }
+
+  private:
+    XML_Parser p_;
+    xml_state st_;
+};
+
+}  // namespace
+
 // parse_xml - expat over data; entity declarations refused
 bool parse_xml(std::string_view data, xml_handler &h)
 {
-    XML_Parser p = XML_ParserCreate("UTF-8");
-    if (!p)
-        return false;
-    xml_state st{&h, p};
-    XML_SetUserData(p, &st);
-    XML_SetElementHandler(p, on_start, on_end);
-    XML_SetCharacterDataHandler(p, on_chars);
-    XML_SetEntityDeclHandler(p, on_entity);
-    XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
-    bool ok = true;
-    while (ok) {
-        const std::size_t n = std::min<std::size_t>(data.size(), 1 << 20);
-        const bool last = n == data.size();
-        ok = XML_Parse(p, data.data(), static_cast<int>(n), last) == XML_STATUS_OK && !st.bad;
-        data.remove_prefix(n);
-        if (last)
-            break;
-    }
-    XML_ParserFree(p);
-    return ok;
+    xml_parser p(h);
+    return p.feed(data, true);
+}
+
+// parse_xml_part - expat over a part as stream reads it
+bool parse_xml_part(const part_stream &stream, const std::string &name, xml_handler &h)
+{
+    xml_parser p(h);
+    return stream(name, [&](std::string_view d) { return p.feed(d, false); }) && p.feed({}, true);
 }
 
 // format_number - integral below 2^53 as digits, else the shortest round-trip form
@@ -1039,7 +1073,7 @@ void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_col
 }
 
 void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over,
-               table_columns &cols)
+               table_columns &cols, const part_stream *stream)
 {
     std::string data;
     xlsx_workbook wb;
@@ -1075,8 +1109,9 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
         }
         if (!ends_with(it->second.type, "/worksheet"))
             continue;  // chart sheets, dialog sheets
+        const std::string part = resolve("xl/", it->second.target);
         std::string sheet;
-        if (!rd(resolve("xl/", it->second.target), sheet)) {
+        if (!stream && !rd(part, sheet)) {
             corrupt = true;
             continue;
         }
@@ -1085,12 +1120,18 @@ void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size
         xlsx_sheet h(styles, shared.strings, wb.date1904, text, corrupt, cap > out.size() ? cap - out.size() : 0, over,
                      cols, out.size());
         h.sheet_no = sheet_no;
-        if (!parse_xml(sheet, h)) {
+        // (peak memory: with a stream the sheet's XML is never held whole beside its text)
+        const bool parsed = stream ? parse_xml_part(*stream, part, h) : parse_xml(sheet, h);
+        std::string().swap(sheet);
+        if (!parsed) {
             corrupt = true;
             cols.truncate(mark);
             continue;
         }
-        out += text;
+        if (out.empty())
+            out.swap(text);  // one sheet: no second copy of its text
+        else
+            out += text;
     }
 }
 

@@ -69,6 +69,10 @@ void csv_columns(std::string_view text, table_columns &cols);
 
 // part_reader - read a package part by name into out; false if absent/unreadable
 using part_reader = std::function<bool(const std::string &name, std::string &out)>;
+// part_stream - hand a package part by name to chunk, piece by piece (so that a large
+// part is never held whole); false if absent/unreadable or when chunk returned false
+using part_chunk = std::function<bool(std::string_view)>;
+using part_stream = std::function<bool(const std::string &name, const part_chunk &chunk)>;
 
 struct xml_handler {
     virtual ~xml_handler() = default;
@@ -79,6 +83,8 @@ struct xml_handler {
 
 // parse_xml - parse data with handler h; false if it is not well-formed (or declares entities)
 bool parse_xml(std::string_view data, xml_handler &h);
+// parse_xml_part - the same over part name read through stream
+bool parse_xml_part(const part_stream &stream, const std::string &name, xml_handler &h);
 
 // attr - attribute value by qualified name, nullptr if absent
 const char *attr(const char **attrs, std::string_view qname);
@@ -92,9 +98,10 @@ std::string serial_date(double x, bool date1904);
 void docx_text(const part_reader &rd, const std::vector<std::string> &names, std::string &out, bool &corrupt,
                table_columns &cols);
 void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_columns &cols);
-// (cap: most bytes of text; rows beyond it are dropped and over is set)
+// (cap: most bytes of text; rows beyond it are dropped and over is set; with stream,
+// worksheets are parsed as they are read, never held whole)
 void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over,
-               table_columns &cols);
+               table_columns &cols, const part_stream *stream = nullptr);
 void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt, table_columns &cols);
 
 }  // namespace piiguard::extract

@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -40,6 +41,41 @@ long long now_ms()
     return static_cast<long long>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// spawn_worker - pdftotext on path, standard output to out_fd, under the
+// limits; the child's pid or -1.
+//
+// vfork, not fork: the child shares the parent's memory until it execs, so no
+// page tables are copied (fork of a large milter, or of an ASan build with its
+// shadow memory, cost more than pdftotext itself) and no page of the parent
+// is copied on write. All signals are blocked around it so that no handler of
+// the parent runs on the shared stack; the child restores the mask just
+// before exec. Child: system calls only (its own fd table and rlimits), and
+// no return from this frame.
+pid_t spawn_worker(const char *prog, const char *path, int out_fd, rlim_t cpu, rlim_t as)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    const pid_t pid = ::vfork();
+    if (pid == 0) {
+        const rlimit c{cpu, cpu}, a{as, as}, z{0, 0};
+        ::setrlimit(RLIMIT_CPU, &c);
+        ::setrlimit(RLIMIT_AS, &a);
+        ::setrlimit(RLIMIT_CORE, &z);
+        const int devnull = ::open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            ::dup2(devnull, 0);
+            ::dup2(devnull, 2);
+        }
+        ::dup2(out_fd, 1);
+        ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        ::execlp(prog, prog, "-q", "-raw", "-enc", "UTF-8", path, "-", static_cast<char *>(nullptr));
+        ::_exit(127);
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    return pid;
+}
+
 }  // namespace
 
 pdf_status pdf_to_text(std::string_view pdf, const util::limits &lim, std::string &text)
@@ -61,31 +97,16 @@ pdf_status pdf_to_text(std::string_view pdf, const util::limits &lim, std::strin
         ::unlink(tmpl.c_str());
         return pdf_status::limit;
     }
-    const char *prog = std::getenv("PIIGUARD_PDFTOTEXT");
-    if (!prog || !*prog)
-        prog = "pdftotext";
+    const char *const env_prog = std::getenv("PIIGUARD_PDFTOTEXT");
+    const char *const prog = env_prog && *env_prog ? env_prog : "pdftotext";
     const rlim_t cpu = static_cast<rlim_t>(lim.pdf_seconds);
     const rlim_t as = static_cast<rlim_t>(lim.pdf_memory);
-    const pid_t pid = ::fork();
+    const pid_t pid = spawn_worker(prog, tmpl.c_str(), out[1], cpu, as);
     if (pid < 0) {
         ::close(out[0]);
         ::close(out[1]);
         ::unlink(tmpl.c_str());
         return pdf_status::limit;
-    }
-    if (pid == 0) {  // child: only async-signal-safe calls until exec
-        const rlimit c{cpu, cpu}, a{as, as}, z{0, 0};
-        ::setrlimit(RLIMIT_CPU, &c);
-        ::setrlimit(RLIMIT_AS, &a);
-        ::setrlimit(RLIMIT_CORE, &z);
-        const int devnull = ::open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            ::dup2(devnull, 0);
-            ::dup2(devnull, 2);
-        }
-        ::dup2(out[1], 1);
-        ::execlp(prog, prog, "-q", "-raw", "-enc", "UTF-8", tmpl.c_str(), "-", static_cast<char *>(nullptr));
-        ::_exit(127);
     }
     ::close(out[1]);
     const long long deadline = now_ms() + static_cast<long long>(lim.pdf_seconds) * 3000;

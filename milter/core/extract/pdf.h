@@ -10,7 +10,7 @@
 // DESCRIPTION
 //   RULES.md defines the text of a PDF as what `pdftotext -raw -enc UTF-8`
 //   gives, so that is what runs: the PDF is written to an unlinked temporary
-//   file, a child process (fork, then exec of pdftotext) runs with
+//   file, a child process (vfork, then exec of pdftotext) runs with
 //   RLIMIT_CPU = limits.pdf_seconds, RLIMIT_AS = limits.pdf_memory, no core
 //   files, stdin from /dev/null, stderr discarded, and the parent reads its
 //   standard output (at most limits.attach_bytes) until it exits or a wall

@@ -43,6 +43,7 @@
 #include "mime/normalize.h"
 #include "mime/part_text.h"
 #include "mime/uu.h"
+#include "util/slots.h"
 #include "extract/extract.h"
 #include "extract/office.h"
 #include "mime/charset.h"
@@ -339,6 +340,9 @@ void decoder::impl::attach_end()
         st_.flags |= attach_limit;
     } else {
         extract::context cx{sink_, lim_, budget_left_, st_.flags, static_cast<int>(ent_.depth)};
+        util::extract_slot slot(lim_.extract_concurrency);  // peak memory: see util/slots.h
+        if (data.size() > k_spool_memory)
+            slot.trim_on_release();
         if (map != MAP_FAILED)
             extract::run_file(attach_kind_, spool_fd_, data, pend_info_.filename, pend_info_.part_path, cx);
         else

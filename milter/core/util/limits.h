@@ -37,6 +37,7 @@ struct limits {
     std::size_t decompress_budget = 104857600; // bytes decompressed per message, all containers (100 MiB)
     std::size_t pdf_seconds = 10;              // CPU (and 3x wall) seconds of the PDF worker per PDF
     std::size_t pdf_memory = 536870912;        // address space of the PDF worker (512 MiB)
+    std::size_t extract_concurrency = 2;       // container attachments extracted at once per process (util/slots.h)
     // Detection
     std::size_t findings_kept = 1000;          // findings kept for --explain per message (counts are exact)
     std::size_t distinct_values = 100000;      // distinct values counted per message and type
