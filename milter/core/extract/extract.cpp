@@ -144,39 +144,17 @@ zip_file_t *zip_archive::open_entry(zip_uint64_t i, zip_stat_t &st)
     return f;
 }
 
-// read - entry i whole (open_entry, then inflate with CRC check)
+// read - entry i whole: stream() collected (the same checks, one place)
 bool zip_archive::read(zip_uint64_t i, std::string &out)
 {
     out.clear();
-    zip_stat_t st;
-    zip_file_t *f = open_entry(i, st);
-    if (!f)
-        return false;
-    out.resize(st.size + 1);
-    std::size_t got = 0;
-    bool ok = true;
-    for (;;) {
-        const zip_int64_t n = zip_fread(f, out.data() + got, out.size() - got);
-        if (n < 0) {
-            ok = false;
-            break;
-        }
-        if (n == 0)
-            break;
-        got += static_cast<std::size_t>(n);
-        if (got > st.size) {  // more than the central directory says
-            ok = false;
-            break;
-        }
-    }
-    zip_fclose(f);
-    if (!ok || got != st.size) {
-        cx_.flags |= mime::attach_corrupt;
-        out.clear();
-        return false;
-    }
-    out.resize(got);
-    return true;
+    if (stream(i, [&out](std::string_view piece) {
+            out.append(piece);
+            return true;
+        }))
+        return true;
+    out.clear();
+    return false;
 }
 
 bool zip_archive::read_named(const std::string &name, std::string &out)

@@ -1031,19 +1031,25 @@ void docx_text(const part_reader &rd, const std::vector<std::string> &names, std
     }
 }
 
-void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_columns &cols)
+// open_package - the main part parsed by h and its relationships; corrupt when either fails
+template <class Handler>
+bool open_package(const part_reader &rd, const char *main, Handler &h, const char *rels_path, rels_handler &rels,
+                  bool &corrupt)
 {
     std::string data;
+    if (!rd(main, data) || !parse_xml(data, h) || !read_rels(rd, rels_path, rels, corrupt)) {
+        corrupt = true;
+        return false;
+    }
+    return true;
+}
+
+void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_columns &cols)
+{
     pptx_presentation pres;
-    if (!rd("ppt/presentation.xml", data) || !parse_xml(data, pres)) {
-        corrupt = true;
-        return;
-    }
     rels_handler rels;
-    if (!read_rels(rd, "ppt/_rels/presentation.xml.rels", rels, corrupt)) {
-        corrupt = true;
+    if (!open_package(rd, "ppt/presentation.xml", pres, "ppt/_rels/presentation.xml.rels", rels, corrupt))
         return;
-    }
     std::size_t slide_no = 0;
     for (const std::string &id : pres.slide_ids) {
         ++slide_no;
@@ -1075,17 +1081,10 @@ void pptx_text(const part_reader &rd, std::string &out, bool &corrupt, table_col
 void xlsx_text(const part_reader &rd, std::string &out, bool &corrupt, std::size_t cap, bool &over,
                table_columns &cols, const part_stream *stream)
 {
-    std::string data;
     xlsx_workbook wb;
-    if (!rd("xl/workbook.xml", data) || !parse_xml(data, wb)) {
-        corrupt = true;
-        return;
-    }
     rels_handler rels;
-    if (!read_rels(rd, "xl/_rels/workbook.xml.rels", rels, corrupt)) {
-        corrupt = true;
+    if (!open_package(rd, "xl/workbook.xml", wb, "xl/_rels/workbook.xml.rels", rels, corrupt))
         return;
-    }
     xlsx_shared shared;
     xlsx_styles styles;
     for (const auto &[type, target] : rels.ordered) {
