@@ -14,7 +14,7 @@ CXX ?= g++
 CXXFLAGS ?= -O2 -g
 LDFLAGS ?=
 PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
-PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat
+PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
