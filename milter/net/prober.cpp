@@ -2,6 +2,9 @@
 
 #include "net/prober.h"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -27,6 +30,11 @@ prober::prober(std::size_t workers, std::size_t max_queue, done_fn done, std::si
     s_->max_queue = max_queue;
     s_->max_hosts = max_hosts;
     s_->done = std::move(done);
+    // The workers take no signals: a daemon's signal thread (libmilter's
+    // sigwait for SIGHUP/SIGTERM) must get every process signal.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     for (std::size_t i = 0; i < workers; ++i) {
         std::shared_ptr<shared> s = s_;
         std::thread([s] {
@@ -63,6 +71,7 @@ prober::prober(std::size_t workers, std::size_t max_queue, done_fn done, std::si
             }
         }).detach();
     }
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 prober::~prober() {

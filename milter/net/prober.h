@@ -16,6 +16,7 @@
 //   preference order) with net::probe_starttls, every connect, read and
 //   write bounded by options.timeout. The callback gets the results, or an
 //   error for a destination that cannot be parsed (then no results). The
+//   workers block every signal (a daemon's signal thread gets them). The
 //   queue refuses what does not fit: callers never wait for a probe. The
 //   workers are detached and hold the shared state, so that a daemon can
 //   exit without waiting for a probe in flight.
