@@ -66,7 +66,10 @@ void outbound_check_init(const conf::config &cfg) {
     c->set_probe_hook([p, c_weak = std::weak_ptr<destinations::cache>(c)](const std::string &dest) {
         net::starttls_options o;
         std::shared_ptr<const conf::snapshot> s = current_snapshot();
-        if (s && s->cfg) o.timeout = s->cfg->probe_timeout;
+        if (s && s->cfg) {
+            o.timeout = s->cfg->probe_timeout;
+            o.ca_file = s->cfg->probe_ca_file;
+        }
         if (!p->submit(dest, o))
             if (auto c2 = c_weak.lock()) c2->probe_done(dest);   // queue full: a later message asks again
     });

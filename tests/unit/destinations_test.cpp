@@ -160,7 +160,14 @@ TEST_SUITE("destinations") {
         partner.profile = "hipaa";
         partner.pins = {std::string(64, 'A')};
         p.cfg.partners.push_back(partner);
+        conf::partner named;
+        named.nexthop = "[mx.named.example]:25";
+        named.domain = "named.example";
+        named.profile = "hipaa";
+        named.match = {"mx.named.example"};
+        p.cfg.partners.push_back(named);
         auto s = p.snapshot();
+        CHECK(requirement_for(*s, "hipaa", "piiguard-tls12", "[mx.named.example]:25").pinned);   // secure match=: not judged here
         requirement q = requirement_for(*s, "hipaa", "piiguard-tls12", "legacy.example");
         CHECK(q.profile == "hipaa");
         CHECK(q.min_version == tls::tls_version::tls1_2);

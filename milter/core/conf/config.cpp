@@ -399,6 +399,10 @@ const param_row rows[] = {
      "seconds end of message may wait for the probe of an unknown next hop before routing the message as without "
      "the check (0: never wait, the probe runs in the background for the next message)",
      SET((c.max_reply_delay = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound_check.ca_file", "path", "empty", 0, 0, "",
+     "CA certificates a probe verifies next hops' certificates with, as Postfix's smtp_tls_CAfile; \"\" = the "
+     "system store",
+     SET((c.probe_ca_file = r.path(n, p.name, true))), nullptr},
     {"outbound_check.state_file", "path", "empty", 0, 0, "",
      "file keeping the probe results across restarts, in a directory the milter's user may write; \"\" = memory only",
      SET((c.destinations_state_file = r.path(n, p.name, true))), nullptr},

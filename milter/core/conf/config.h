@@ -145,6 +145,7 @@ struct config {
     long outbound_check_ttl = 3600;                   // seconds a probe result is used
     int probe_timeout = 10;                           // seconds per connect, read and write of a probe
     int max_reply_delay = 0;                          // seconds end of message may wait for a probe
+    std::string probe_ca_file;                        // CA certificates for auth = verify ("" = system store)
     std::string destinations_state_file;              // "" = kept in memory only
 
     // [audit]

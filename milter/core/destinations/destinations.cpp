@@ -129,7 +129,8 @@ requirement requirement_for(const conf::snapshot &s, const std::string &profile,
                 }
     }
     if (s.cfg)
-        if (const conf::partner *p = outbound::find_partner(*s.cfg, destination)) q.pinned = !p->pins.empty();
+        if (const conf::partner *p = outbound::find_partner(*s.cfg, destination))
+            q.pinned = !p->pins.empty() || !p->match.empty();
     return q;
 }
 

@@ -33,8 +33,10 @@
 //   the server authentication, tls/profile.h). A destination FAILS only when
 //   every one of its hosts was reached and each shows one of: no STARTTLS,
 //   a TLS handshake that fails even with every protocol and cipher allowed,
-//   a protocol below the floor, or (auth = verify, without a pinned partner
-//   entry for this next hop) a certificate that does not verify. A host that
+//   a protocol below the floor, or (auth = verify, without a partner entry
+//   with pins or match names for this next hop, which policyd answers
+//   differently) a certificate that does not verify against the CA store
+//   the probe used or does not name the host. A host that
 //   could not be reached says nothing about TLS (Postfix retries, and may
 //   reach another MX): such a destination is unknown, as is one never
 //   probed or probed longer than ttl ago, and auth = dane-or-sts (the probe
@@ -110,7 +112,7 @@ struct requirement {
     std::string profile;              // named in the reply
     tls::tls_version min_version = tls::tls_version::tls1_2;
     std::string auth = "encrypt";     // encrypt | verify | dane-or-sts
-    bool pinned = false;              // a [[policyd.partner]] with pins covers this next hop
+    bool pinned = false;              // a [[policyd.partner]] with pins or match names covers this next hop
 };
 // requirement_for - the outbound level whose transport is `transport`
 // (verdict's outbound), named after `profile` when it uses that level
