@@ -21,6 +21,7 @@ struct prober::shared {
     std::condition_variable cv;
     std::deque<std::pair<std::string, starttls_options>> queue;
     std::size_t max_queue = 0, max_hosts = 5;
+    std::size_t active = 0;
     bool stop = false;
     done_fn done;
 };
@@ -46,6 +47,7 @@ prober::prober(std::size_t workers, std::size_t max_queue, done_fn done, std::si
                     if (s->stop) return;
                     job = std::move(s->queue.front());
                     s->queue.pop_front();
+                    ++s->active;
                 }
                 std::vector<probe::result> results;
                 std::string err;
@@ -63,11 +65,23 @@ prober::prober(std::size_t workers, std::size_t max_queue, done_fn done, std::si
                     results.clear();
                     err = "unknown exception";
                 }
-                try {
-                    s->done(job.first, std::move(results), err);
-                } catch (...) {
-                    // Robustness: a failing callback must not end the worker.
+                bool stopping;
+                {
+                    std::lock_guard<std::mutex> lock(s->mu);
+                    stopping = s->stop;
                 }
+                if (!stopping) {
+                    try {
+                        s->done(job.first, std::move(results), err);
+                    } catch (...) {
+                        // Robustness: a failing callback must not end the worker.
+                    }
+                }
+                {
+                    std::lock_guard<std::mutex> lock(s->mu);
+                    --s->active;
+                }
+                s->cv.notify_all();
             }
         }).detach();
     }
@@ -81,6 +95,14 @@ prober::~prober() {
         s_->queue.clear();
     }
     s_->cv.notify_all();
+}
+
+bool prober::stop(std::chrono::milliseconds max_wait) {
+    std::unique_lock<std::mutex> lock(s_->mu);
+    s_->stop = true;
+    s_->queue.clear();
+    s_->cv.notify_all();
+    return s_->cv.wait_for(lock, max_wait, [&] { return s_->active == 0; });
 }
 
 bool prober::submit(const std::string &destination, const starttls_options &o) {

@@ -16,12 +16,14 @@
 //   preference order) with net::probe_starttls, every connect, read and
 //   write bounded by options.timeout. The callback gets the results, or an
 //   error for a destination that cannot be parsed (then no results). The
-//   workers block every signal (a daemon's signal thread gets them). The
+//   workers block every signal (a daemon's signal thread gets them); stop()
+//   lets a daemon wait a little for the probes in flight before it exits. The
 //   queue refuses what does not fit: callers never wait for a probe. The
 //   workers are detached and hold the shared state, so that a daemon can
 //   exit without waiting for a probe in flight.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -44,6 +46,9 @@ public:
 
     // submit - queue a destination; false when the queue is full
     bool submit(const std::string &destination, const starttls_options &o);
+    // stop - take no more, drop the queue, wait at most max_wait for the probes in flight;
+    // true when none is left
+    bool stop(std::chrono::milliseconds max_wait);
 
 private:
     struct shared;

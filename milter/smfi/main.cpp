@@ -276,6 +276,7 @@ int run(const options &o) {
         else smfi::log_info(line);
     });
     int rc = smfi_main();
+    smfi::outbound_check_stop();
     try {
         evidence::checkpoint_configured();   // the head of the audit chain at shutdown
     } catch (const std::exception &e) {

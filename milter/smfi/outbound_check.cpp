@@ -17,14 +17,22 @@ namespace piiguard::smfi {
 
 namespace {
 
-std::mutex mu;
-std::shared_ptr<destinations::cache> the_cache;
-std::string last_warning;
+// Never destroyed: a probe in flight at exit may still ask for them.
+struct state {
+    std::mutex mu;
+    std::shared_ptr<destinations::cache> cache;
+    std::shared_ptr<net::prober> prober;
+    std::string last_warning;
+};
+state &st() {
+    static state *s = new state;
+    return *s;
+}
 
 void warn_once(const std::string &why) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (why == last_warning) return;
-    last_warning = why;
+    std::lock_guard<std::mutex> lock(st().mu);
+    if (why == st().last_warning) return;
+    st().last_warning = why;
     log_warn("outbound_check: " + util::printable(why, 300) + "; probe results kept in memory only");
 }
 
@@ -73,13 +81,23 @@ void outbound_check_init(const conf::config &cfg) {
         if (!p->submit(dest, o))
             if (auto c2 = c_weak.lock()) c2->probe_done(dest);   // queue full: a later message asks again
     });
-    std::lock_guard<std::mutex> lock(mu);
-    the_cache = std::move(c);
+    std::lock_guard<std::mutex> lock(st().mu);
+    st().cache = std::move(c);
+    st().prober = std::move(p);
 }
 
 std::shared_ptr<destinations::cache> destination_cache() {
-    std::lock_guard<std::mutex> lock(mu);
-    return the_cache;
+    std::lock_guard<std::mutex> lock(st().mu);
+    return st().cache;
+}
+
+void outbound_check_stop() {
+    std::shared_ptr<net::prober> p;
+    {
+        std::lock_guard<std::mutex> lock(st().mu);
+        p = st().prober;
+    }
+    if (p && !p->stop(std::chrono::seconds(2))) log_warn("outbound_check: a probe still running at exit");
 }
 
 }  // namespace piiguard::smfi

@@ -17,7 +17,8 @@
 //   probe_timeout. One log line per finished probe:
 //     "outbound_check: probed [mx.example]:25: 127.0.0.1:25 no_starttls"
 //   and a warning when the state file cannot be written (once per problem).
-//   Never a message, an address or a PII value.
+//   Never a message, an address or a PII value. outbound_check_stop() at
+//   exit waits at most 2 s for probes in flight (results then dropped).
 #pragma once
 
 #include <memory>
@@ -29,5 +30,7 @@ namespace piiguard::smfi {
 
 void outbound_check_init(const conf::config &cfg);
 std::shared_ptr<destinations::cache> destination_cache();
+// outbound_check_stop - at exit: no more probes, wait at most 2 s for those in flight
+void outbound_check_stop();
 
 }  // namespace piiguard::smfi
