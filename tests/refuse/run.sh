@@ -18,7 +18,8 @@
 # a mixed message delivers to the partner and bounces only the legacy
 # recipient with that reply; tempfail gives 450 4.7.1; the state file
 # carries the knowledge across a restart; max_reply_delay answers the very
-# first message to a new next hop. Each checks the SMTP reply swaks got and
+# first message to a new next hop; a TLS 1.0-only next hop is named with its
+# protocol. Each checks the SMTP reply swaks got and
 # what Postfix logged, queued and delivered. Loopback only.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -123,16 +124,22 @@ pf_init
 START=$(date +%s)
 pf_make_certs || { echo "cannot make test certificates"; echo "0 passed, 1 failed"; exit 1; }
 
-MX_TLS=$(pf_free_port) MX_PLAIN=$(pf_free_port) MX_PLAIN2=$(pf_free_port) P_EDGE=$(pf_free_port) REINJ=$(pf_free_port)
+MX_TLS=$(pf_free_port) MX_PLAIN=$(pf_free_port) MX_PLAIN2=$(pf_free_port) MX_T10=$(pf_free_port)
+P_EDGE=$(pf_free_port) REINJ=$(pf_free_port)
 LEGACY="[127.0.0.1]:$MX_PLAIN"
 LEGACY_RE="\[127\.0\.0\.1\]:$MX_PLAIN"
 
-# the remote MXes: one instance, STARTTLS on MX_TLS, none on MX_PLAIN and MX_PLAIN2
+# the remote MXes: one instance, STARTTLS on MX_TLS, none on MX_PLAIN and
+# MX_PLAIN2, TLS 1.0 only on MX_T10
 pf_mx mx "$MX_TLS" "$MX_PLAIN"
 pf_master mx <<EOF2
 127.0.0.1:$MX_PLAIN2 inet n - n - - smtpd
   -o syslog_name=postfix-mx/plain2
   -o smtpd_tls_security_level=none
+127.0.0.1:$MX_T10 inet n - n - - smtpd
+  -o syslog_name=postfix-mx/tls10
+  -o smtpd_tls_protocols=<=TLSv1 -o smtpd_tls_mandatory_protocols=<=TLSv1
+  -o smtpd_tls_ciphers=medium -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0
 EOF2
 
 pf_instance edge
@@ -145,6 +152,7 @@ cat >"$E/transport" <<EOF2
 partner.test	smtp:[127.0.0.1]:$MX_TLS
 legacy.test	smtp:[127.0.0.1]:$MX_PLAIN
 legacy2.test	smtp:[127.0.0.1]:$MX_PLAIN2
+old.test	smtp:[127.0.0.1]:$MX_T10
 sender.test	smtp:[127.0.0.1]:$MX_TLS
 EOF2
 pf_master edge <<EOF2
@@ -284,6 +292,14 @@ s_delay() {
     echo "     swaks after ${_t} s: $SAID" | cut -c1-200
 }
 
+# 8. a next hop with TLS 1.0 only: the reply names the protocol (max_reply_delay still 10)
+s_tls10() {
+    send f8 a@sender.test dan@old.test pii
+    refused "550" "5.7.1 <dan@old.test>: personal data cannot be delivered: [127.0.0.1]:$MX_T10 offers only TLSv1 (profile hipaa requires TLSv1.2)" || return 1
+    milter_log_has "outbound_check: probed \[127\.0\.0\.1\]:$MX_T10: 127\.0\.0\.1:$MX_T10 tls TLSv1 " || { fail "no probe line with TLSv1"; return 1; }
+    echo "     swaks: $SAID" | cut -c1-200
+}
+
 scenario "1 first PII message to a next hop without STARTTLS: routed, deferred (4.7.4), next hop probed and recorded" s_first
 scenario "2 second PII message: refused at once, 550 5.7.1 naming recipient, next hop, reason and profile" s_second
 scenario "3 clean mail to that next hop still delivered" s_clean
@@ -291,6 +307,7 @@ scenario "4 mixed (partner with TLS + legacy): partner delivered, only the legac
 scenario "5 unreachable_action = tempfail: 450 4.7.1 with the same reply" s_tempfail
 scenario "6 state file: the milter restarted still refuses at once" s_restart
 scenario "7 max_reply_delay: first message to a new next hop answered after its probe" s_delay
+scenario "8 a next hop with TLS 1.0 only: refused, the reply names the protocol" s_tls10
 
 save_logs
 echo "$PASS passed, $FAIL failed"
