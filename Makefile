@@ -28,6 +28,7 @@ MANDIR = $(PREFIX)/share/man
 DEFS = -DPIIGUARD_DATADIR='"$(DATADIR)"'
 
 CORE_SRC := $(sort $(wildcard milter/core/*/*.cpp))
+NET_SRC := $(sort $(wildcard milter/net/*.cpp))
 CLI_SRC := $(sort $(wildcard milter/cli/*.cpp))
 MILTER_SRC := $(sort $(wildcard milter/smfi/*.cpp))
 POLICYD_SRC := $(sort $(wildcard milter/policyd/*.cpp))
@@ -67,11 +68,17 @@ obj-fuzz/%.o: %.cpp
 	@rm -f $@
 	ar rcs $@ $^
 
+# Network adapters shared by the CLI and the milter (milter/net: sockets,
+# SMTP, OpenSSL, DNS); linked before libpiiguard.a, which they use.
+%/libpiiguard-net.a: $$(call objs,$$*,$(NET_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
 # Release build.
-piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard.a
+piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lresolv
-piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS)
+piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS) -lresolv
 piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
 obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
@@ -91,7 +98,7 @@ obj/milter_client: obj/tests/bench/milter_client.o
 
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
-obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard.a
+obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
 	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lresolv
 obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
 	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
