@@ -14,6 +14,9 @@ namespace piiguard::detect {
 
 namespace {
 
+// what a scanner keeps allocated between segments, per buffer
+constexpr std::size_t k_keep_capacity = 1 << 20;
+
 // value_hash - FNV-1a of a normalized value (the value itself is not kept)
 uint64_t value_hash(std::string_view s) {
     uint64_t h = 1469598103934665603ull;
@@ -135,6 +138,10 @@ void scanner::end_segment() {
     process(true);
     in_segment_ = false;
     buf_.clear();
+    // A connection keeps its scanner from message to message: give back what
+    // a large table needed, so that idle connections hold no memory for it.
+    if (columns_.capacity() * sizeof(column_span) > k_keep_capacity) std::vector<column_span>().swap(columns_);
+    if (places_.capacity() * sizeof(places_[0]) > k_keep_capacity) decltype(places_)().swap(places_);
 }
 
 // process - examine every match start in [scan_from_, limit)
@@ -168,6 +175,14 @@ void scanner::process(bool final) {
         buf_.erase(0, drop);
         base_ += drop;
         scan_from_ -= drop;
+    }
+    // Cells that end before the window can hold no more matches: forget them
+    // (in batches), so that a large sheet's cells are not all kept at once.
+    if (columns_.size() >= 4096) {
+        auto dead = std::find_if(columns_.begin(), columns_.end(),
+                                 [&](const column_span &c) { return c.end > base_; });
+        if (static_cast<std::size_t>(dead - columns_.begin()) * 2 >= columns_.size())
+            columns_.erase(columns_.begin(), dead);
     }
 }
 

@@ -47,16 +47,13 @@ void emit(context &cx, mime::segment_kind k, const std::string &path, const std:
     info.depth = cx.mime_depth;
     cx.sink.begin_segment(info);
     if (cols) {
-        for (const table_columns::cell &c : cols->cells)
-            cx.sink.column_cell(c.start, c.end, cols->headers[c.header]);
-        for (const auto &[at, name] : cols->places)
-            cx.sink.place(at, name);
+        // (the text goes as it is: no copy of a document's whole text)
+        feed_table_text(cx.sink, text, *cols);
+    } else {
+        const std::string t = mime::normalize_text(text);
+        if (!t.empty())
+            cx.sink.text(t);
     }
-    // (with cols the text goes as it is: no copy of a document's whole text)
-    const std::string t = cols ? std::string() : mime::normalize_text(text);
-    const std::string_view out = cols ? text : std::string_view(t);
-    if (!out.empty())
-        cx.sink.text(out);
     cx.sink.end_segment();
 }
 

@@ -1169,4 +1169,20 @@ void odf_text(const part_reader &rd, bool odt, std::string &out, bool &corrupt, 
     out += text;
 }
 
+// feed_table_text - see office.h
+void feed_table_text(mime::text_sink &sink, std::string_view text, const table_columns &cols)
+{
+    constexpr std::size_t k_step = 65536;
+    std::size_t ci = 0, pi = 0;
+    for (std::size_t at = 0; at < text.size();) {
+        const std::size_t end = std::min(text.size(), at + k_step);
+        for (; ci < cols.cells.size() && cols.cells[ci].start < end; ++ci)
+            sink.column_cell(cols.cells[ci].start, cols.cells[ci].end, cols.headers[cols.cells[ci].header]);
+        for (; pi < cols.places.size() && cols.places[pi].first < end; ++pi)
+            sink.place(cols.places[pi].first, cols.places[pi].second);
+        sink.text(text.substr(at, end - at));
+        at = end;
+    }
+}
+
 }  // namespace piiguard::extract

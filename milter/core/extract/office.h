@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/text_sink.h"
+
 namespace piiguard::extract {
 
 // table_columns - column-header context of one scanned text (RULES.md): for
@@ -62,6 +64,12 @@ struct table_columns {
     void truncate(std::size_t n) { cells.resize(std::min(n, cells.size())); }
     // (places are kept as they are: a skipped part leaves no text behind its place)
 };
+
+// feed_table_text - a table text to the sink in 64 KB steps, each preceded by
+// the cells and places that start in it: the scanner then holds only the
+// cells of the text it is looking at, not a copy of every cell of a large
+// sheet (between begin_segment and end_segment; cells sorted by start)
+void feed_table_text(mime::text_sink &sink, std::string_view text, const table_columns &cols);
 
 // csv_columns - RULES.md CSV/TSV splitting of text (separator from the first line,
 // quotes, header row = first non-empty record): the cells under each header

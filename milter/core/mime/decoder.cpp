@@ -239,10 +239,7 @@ void decoder::impl::csv_end()
     extract::csv_columns(text, cols);
     st_.text_parts++;
     sink_.begin_segment(pend_info_);
-    for (const auto &c : cols.cells)
-        sink_.column_cell(c.start, c.end, cols.headers[c.header]);
-    if (!text.empty())
-        sink_.text(text);
+    extract::feed_table_text(sink_, text, cols);
     st_.text_bytes += text.size();
     sink_.end_segment();
     std::string().swap(attach_);
