@@ -39,30 +39,8 @@ save_logs() {
 # proof REGEX - print the (first) maillog line matching REGEX, shortened
 proof() { pf_log_lines "$1" | head -n 1 | sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //' | cut -c1-230 | sed 's/^/     /'; }
 
-# mkmsg FILE ID KIND - a message; KIND pii (NHS number, IBAN), subject (an NHS
-# number in the Subject too, so that header-only notices carry PII) or clean
-mkmsg() {
-    _subj="routing test $2"
-    [ "$3" = subject ] && _subj="routing test $2: referral NHS number 943 476 5919"
-    {
-        echo "From: Sender <$2@sender.test>"
-        echo "To: undisclosed-recipients:;"
-        echo "Subject: $_subj"
-        echo "Date: Fri, 27 Nov 2026 03:04:05 +0000"
-        echo "Message-ID: <$2@piiguard.test>"
-        echo "MIME-Version: 1.0"
-        echo "Content-Type: text/plain; charset=utf-8"
-        echo
-        if [ "$3" = pii ] || [ "$3" = subject ]; then
-            echo "Referral for the patient with NHS number 943 476 5919."
-            echo "Refund to GB82 WEST 1234 5698 7654 32."
-        else
-            echo "The meeting moved to room 4."
-        fi
-    } >"$1.tmp"
-    printf '%s' "$(cat "$1.tmp")" >"$1"
-    rm -f "$1.tmp"
-}
+# mkmsg FILE ID KIND - a message (tests/scenario.sh sc_mkmsg)
+mkmsg() { sc_mkmsg "$1" "$2" "$3" routing; }
 
 # send ID PORT TLS FROM TO KIND - build and send (TO: comma-separated)
 send() {
