@@ -18,6 +18,11 @@ PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
+# libunbound (milter/net: the validating DNS resolver) is asked for apart:
+# Debian 12's libunbound.pc names libevent, nettle and hogweed in
+# Requires.private, whose .pc files libunbound-dev does not pull in, and a
+# failing name would empty PKG_LIBS above.
+NET_LIBS := $(shell pkg-config --libs libunbound 2>/dev/null || echo -lunbound)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -31,6 +36,7 @@ CORE_SRC := $(sort $(wildcard milter/core/*/*.cpp))
 CLI_SRC := $(sort $(wildcard milter/cli/*.cpp))
 MILTER_SRC := $(sort $(wildcard milter/smfi/*.cpp))
 POLICYD_SRC := $(sort $(wildcard milter/policyd/*.cpp))
+NET_SRC := $(sort $(wildcard milter/net/*.cpp))
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter) -lpthread
 UNIT_SRC := $(sort $(wildcard tests/unit/*.cpp))
 TOOL_SRC := tests/golden/mime_dump.cpp tests/bench/scan_bench.cpp
@@ -67,15 +73,21 @@ obj-fuzz/%.o: %.cpp
 	@rm -f $@
 	ar rcs $@ $^
 
+# Network adapters (DNS, HTTPS, STARTTLS) shared by the CLI and the daemons;
+# they use the core, never the other way round.
+%/libpiiguard-net.a: $$(call objs,$$*,$(NET_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
 # Release build.
-piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lresolv
-piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS)
-piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
-obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
+piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) $(MILTER_LIBS)
+piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
+obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
 obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/sign_eml: obj/tests/evidence/sign_eml.o obj/libpiiguard.a
@@ -91,13 +103,13 @@ obj/milter_client: obj/tests/bench/milter_client.o
 
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
-obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lresolv
-obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
+obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
 
 # libFuzzer targets.
-fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract
+fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract obj-fuzz/fuzz_mtasts
 obj-fuzz/fuzz_%: obj-fuzz/tests/fuzz/fuzz_%.o obj-fuzz/libpiiguard.a
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 
