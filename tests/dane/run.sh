@@ -36,11 +36,12 @@ PF_ROOT=$(pwd)
 OUT=$PF_ROOT/tests/out/dane
 DNS_IP=${DANE_DNS_IP:-127.47.54.53}
 WEB_IP=${DANE_WEB_IP:-127.47.54.80}
+BLACKHOLE_IP=${DANE_BLACKHOLE_IP:-127.47.54.99}
 
 save_logs() {
     cp "$PF_T/maillog" "$OUT/maillog" 2>/dev/null
     cp "$PF_T/milter.log" "$OUT/milter.log" 2>/dev/null
-    cp "$PF_T/tlspolicy.log" "$PF_T/https.log" "$PF_T/dns/unbound.log" "$OUT/" 2>/dev/null
+    cp "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/dns/unbound.log" "$OUT/" 2>/dev/null
     cp "$PF_T/sts-state/mta-sts.cache" "$OUT/" 2>/dev/null
 }
 strip() { sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //' | cut -c1-260 | sed 's/^/     /'; }
@@ -93,7 +94,7 @@ rm -f "$OUT"/*
 PF_SAVE_HOOK=save_logs
 pf_init
 START=$(date +%s)
-for ip in "$DNS_IP" "$WEB_IP"; do
+for ip in "$DNS_IP" "$WEB_IP" "$BLACKHOLE_IP"; do
     hex=$(printf '%02X%02X%02X%02X' $(echo "$ip" | awk -F. '{print $4, $3, $2, $1}'))
     pf_tcp_listeners | grep -q "^$hex:" && skip_all "$ip is in use by another process"
 done
@@ -119,7 +120,7 @@ chown nobody "$PF_T/sts-state" 2>/dev/null
 TLSA_OK=$(openssl x509 -in "$C/dane.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -c1-64)
 
 L_DANE=$(pf_free_port) L_STS=$(pf_free_port) PLAIN=$(pf_free_port) L_MX=$(pf_free_port)
-P_EDGE=$(pf_free_port) TP=$(pf_free_port)
+P_EDGE=$(pf_free_port) TP=$(pf_free_port) TP2=$(pf_free_port)
 
 # ---- zones
 # zone_pgd STS_CACHE_ID - the signed zone's source
@@ -447,9 +448,52 @@ s_cached() {
     proof "cached policy kept"
     show "$LINE"
 }
+# a DNS server that never answers, and a second policy server that asks it
+t_slow() {
+    python3 - "$BLACKHOLE_IP" >"$PF_T/blackhole.out" 2>&1 <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+print("listening", flush=True)
+while True:
+    s.recvfrom(4096)      # and never answer
+PY
+    echo $! >>"$PF_T/pids"
+    pf_wait 5 grep -q listening "$PF_T/blackhole.out" || { fail "black hole DNS did not start"; return 1; }
+    sed -e "s|^dns_forwarder = .*|dns_forwarder = \"$BLACKHOLE_IP\"|" -e "s|^#lookup_timeout_ms = .*|lookup_timeout_ms = 1500|" \
+        -e "s|^sts_state_dir = .*|sts_state_dir = \"\"|" "$PF_T/edge.toml" >"$PF_T/slow.toml"
+    grep -q '^lookup_timeout_ms = 1500' "$PF_T/slow.toml" || { fail "cannot set lookup_timeout_ms"; return 1; }
+    "$PF_ROOT/piiguard-policyd" -m tlspolicy -f -c "$PF_T/slow.toml" -p "inet:$TP2@127.0.0.1" >>"$PF_T/tlspolicy-slow.log" 2>&1 &
+    echo $! >>"$PF_T/pids"
+    pf_wait 10 pf_listening "$TP2" || { fail "slow policy server did not start"; return 1; }
+    # Postfix's socketmap client: netstrings on one connection; the reply must come, TEMP, within the limit
+    _r=$(python3 - "$TP2" <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+q = b"piiguard-tls12 dane-ok.pgd.example"
+t = time.monotonic()
+s.sendall(b"%d:%s," % (len(q), q))
+buf = b""
+while b"," not in buf[buf.find(b":"):] if b":" in buf else True:
+    d = s.recv(4096)
+    if not d:
+        break
+    buf += d
+print("%.2f %s" % (time.monotonic() - t, buf[buf.find(b":") + 1:-1].decode(errors="replace")))
+PY
+)
+    _secs=${_r%% *}
+    _reply=${_r#* }
+    echo "     reply after ${_secs} s: $(echo "$_reply" | cut -c1-160)"
+    case $_reply in TEMP*) ;; *) fail "reply was not TEMP: $_reply"; return 1 ;; esac
+    awk -v s="$_secs" 'BEGIN { exit !(s >= 1.3 && s < 3.0) }' || { fail "reply after $_secs s, expected about 1.5 s"; return 1; }
+    grep -Eq "nexthop=dane-ok\.pgd\.example transport=piiguard-tls12 source=dane answer=\"TEMP DANE undecided for dane-ok\.pgd\.example: MX lookup of dane-ok\.pgd\.example: timeout" "$PF_T/tlspolicy-slow.log" ||
+        { fail "slow policy server: $(tail -n 1 "$PF_T/tlspolicy-slow.log" | cut -c1-300)"; return 1; }
+    grep -h "nexthop=dane-ok" "$PF_T/tlspolicy-slow.log" | head -n 1 | strip
+}
 v_values() {
     for _v in "943 476 5919" "9434765919" "219-09-9999" "219099999"; do
-        for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache"; do
+        for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache"; do
             grep -qF "$_v" "$_log" && { fail "a PII value appears in $(basename "$_log")"; return 1; }
         done
     done
@@ -466,7 +510,8 @@ scenario "7 MTA-STS enforce: secure match= answered (source sts), Verified, sent
 scenario "8 MTA-STS testing: not enforced (dane-or-sts defers; encrypt sends Trusted)" s_testing
 scenario "9 MTA-STS policy fetch failing, no cached policy: not STS, deferred" s_nofetch
 scenario "10 MTA-STS fetch failing with a cached policy (new id, restart): cached kept, Verified" s_cached
-scenario "11 no PII value in any log or state file" v_values
+scenario "11 DNS that never answers: TEMP after lookup_timeout_ms (1.5 s), never a hang" t_slow
+scenario "12 no PII value in any log or state file" v_values
 echo "($(($(date +%s) - START)) s; logs in tests/out/dane/)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
