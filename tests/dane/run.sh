@@ -42,7 +42,7 @@ save_logs() {
     cp "$PF_T/maillog" "$OUT/maillog" 2>/dev/null
     cp "$PF_T/milter.log" "$OUT/milter.log" 2>/dev/null
     cp "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/dns/unbound.log" "$OUT/" 2>/dev/null
-    cp "$PF_T/sts-state/mta-sts.cache" "$OUT/" 2>/dev/null
+    cp "$PF_T/sts-state/mta-sts.cache" "$PF_T/report.jsonl" "$OUT/" 2>/dev/null
 }
 strip() { sed -E 's/^[A-Z][a-z]{2} [ 0-9]{2} [0-9:]{8} [^ ]+ //' | cut -c1-260 | sed 's/^/     /'; }
 proof() { grep -Eh -- "$1" "$PF_T/maillog" "$PF_T/tlspolicy.log" 2>/dev/null | head -n 1 | strip; }
@@ -491,9 +491,37 @@ PY
         { fail "slow policy server: $(tail -n 1 "$PF_T/tlspolicy-slow.log" | cut -c1-300)"; return 1; }
     grep -h "nexthop=dane-ok" "$PF_T/tlspolicy-slow.log" | head -n 1 | strip
 }
+# the audit trail: per delivery, Postfix's trust word and the policy server's authentication
+a_report() {
+    "$PF_ROOT/piiguard" audit report --profiles "$PF_T/profiles.toml" "$PF_T/maillog" "$PF_T/tlspolicy.log" \
+        >"$PF_T/report.jsonl" 2>"$PF_T/report.err" || { fail "audit report failed: $(head -c 300 "$PF_T/report.err")"; return 1; }
+    python3 - "$PF_T/report.jsonl" >"$PF_T/report.check" 2>&1 <<'PY' || { fail "$(tail -n 3 "$PF_T/report.check" | tr '\n' ' ' | cut -c1-300)"; return 1; }
+import json, sys
+want = {  # recipient: (trust, auth) of its sent delivery
+    "u@dane-ok.pgd.example": ("Verified", "dane"),
+    "u@sts.pgd.example": ("Verified", "sts"),
+    "u2@cache.pgd.example": ("Verified", "sts"),
+    "u2@testing.pgd.example": ("Trusted", "none"),
+    "u@dane-none.pgd.example": ("Untrusted", "none"),
+}
+got = {}
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    for d in m["deliveries"]:
+        if d["status"] == "sent" and d["recipient"] in want and "/piiguard-tls1" in d["transport"]:
+            got[d["recipient"]] = ((d["tls"] or {}).get("trust"), d["auth"], m["flags"])
+for r, (trust, auth) in want.items():
+    assert r in got, "no sent delivery for " + r
+    assert got[r][:2] == (trust, auth), "%s: %s" % (r, got[r])
+    assert "pii_delivered_without_dane_or_sts" not in got[r][2], "%s flagged: %s" % (r, got[r][2])
+for r in sorted(want):
+    print("%s: %s, auth %s" % (r.split("@")[1], got[r][0], got[r][1]))
+PY
+    sed 's/^/     /' "$PF_T/report.check"
+}
 v_values() {
     for _v in "943 476 5919" "9434765919" "219-09-9999" "219099999"; do
-        for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache"; do
+        for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache" "$PF_T/report.jsonl"; do
             grep -qF "$_v" "$_log" && { fail "a PII value appears in $(basename "$_log")"; return 1; }
         done
     done
@@ -511,7 +539,8 @@ scenario "8 MTA-STS testing: not enforced (dane-or-sts defers; encrypt sends Tru
 scenario "9 MTA-STS policy fetch failing, no cached policy: not STS, deferred" s_nofetch
 scenario "10 MTA-STS fetch failing with a cached policy (new id, restart): cached kept, Verified" s_cached
 scenario "11 DNS that never answers: TEMP after lookup_timeout_ms (1.5 s), never a hang" t_slow
-scenario "12 no PII value in any log or state file" v_values
+scenario "12 audit report: per delivery Postfix's trust and the policy source (dane, sts, none)" a_report
+scenario "13 no PII value in any log, state file or report" v_values
 echo "($(($(date +%s) - START)) s; logs in tests/out/dane/)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
