@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <unbound.h>
 
+#include <fstream>
 #include <memory>
 
 namespace piiguard::net {
@@ -57,6 +58,26 @@ resolver::resolver(const dns_config &c) {
         ub_ctx_delete(ctx_);
         throw;
     }
+}
+
+bool check_dns_config(const dns_config &c, std::string &why) {
+    if (!c.trust_anchor.empty()) {
+        std::ifstream in(c.trust_anchor);
+        if (!in) return why = "trust anchor " + c.trust_anchor + ": cannot read it", false;
+        std::string line;
+        bool found = false;
+        for (int n = 0; n < 10000 && std::getline(in, line); ++n)
+            if (line.find("DNSKEY") != std::string::npos || line.find(" DS ") != std::string::npos ||
+                line.find("\tDS\t") != std::string::npos)
+                found = true;
+        if (!found) return why = "trust anchor " + c.trust_anchor + ": no DS or DNSKEY record", false;
+    }
+    ub_ctx *ctx = ub_ctx_create();
+    if (!ctx) return why = "libunbound: cannot create a context", false;
+    int rc = c.forwarder.empty() ? ub_ctx_resolvconf(ctx, nullptr) : ub_ctx_set_fwd(ctx, c.forwarder.c_str());
+    ub_ctx_delete(ctx);
+    if (rc != 0) return why = (c.forwarder.empty() ? std::string("/etc/resolv.conf") : "forwarder " + c.forwarder) + ": " + ub_strerror(rc), false;
+    return true;
 }
 
 resolver::~resolver() {

@@ -76,6 +76,10 @@ private:
     ub_ctx *ctx_ = nullptr;
 };
 
+// check_dns_config - the trust anchor file is readable and holds DS or DNSKEY
+// records, the forwarder is an address libunbound accepts (no query is made)
+bool check_dns_config(const dns_config &c, std::string &why);
+
 // status_name - "secure", "insecure", "bogus", "failed"
 const char *status_name(outbound::dane::status s);
 

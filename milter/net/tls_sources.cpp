@@ -84,6 +84,8 @@ sources_config sources_config::from(const conf::config &c) {
 tls_sources::tls_sources(sources_config c, log_fn log) : cfg_(std::move(c)), log_(std::move(log)) {
     if (cfg_.dane || cfg_.mta_sts) {
         try {
+            std::string why;
+            if (!check_dns_config(cfg_.dns, why)) throw std::runtime_error(why);
             dns_ = std::make_unique<resolver>(cfg_.dns);
         } catch (const std::exception &e) {
             dns_error_ = std::string("DNS resolver unavailable: ") + e.what();
@@ -237,6 +239,17 @@ void tls_sources::sts(const std::string &domain, time_point deadline, outbound::
         return;
     }
     if (cached && !cached->due(now, id, cfg_.refresh)) return use(*cached, "cached");
+    {
+        std::lock_guard<std::mutex> g(mu_);
+        auto f = failed_.find(domain);
+        if (f != failed_.end() && now < f->second.first) {
+            std::string why_failed = "policy fetch failed less than " + std::to_string(cfg_.retry_seconds) +
+                                     " s ago: " + f->second.second;
+            if (cached) return use(*cached, "cached policy kept: " + why_failed);
+            r.sts_why = why_failed;
+            return;
+        }
+    }
     sts_ns::policy p;
     std::string fetch_why;
     if (fetch(domain, deadline, p, fetch_why)) {
@@ -244,9 +257,15 @@ void tls_sources::sts(const std::string &domain, time_point deadline, outbound::
         {
             std::lock_guard<std::mutex> g(mu_);
             cache_.put(e);
+            failed_.erase(domain);
         }
         persist();
         return use(e, "fetched");
+    }
+    {
+        std::lock_guard<std::mutex> g(mu_);
+        if (failed_.size() > 10000) failed_.clear();
+        failed_[domain] = {now + cfg_.retry_seconds, fetch_why};
     }
     if (cached) return use(*cached, "cached policy kept: fetch failed: " + fetch_why);
     r.sts_why = "policy fetch failed: " + fetch_why;

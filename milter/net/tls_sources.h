@@ -35,7 +35,10 @@
 //   wrote, then renamed into place). A failed fetch, or no TXT record, keeps
 //   a valid cached policy; without one the domain has no MTA-STS. A TXT
 //   lookup out of time without a valid cached policy leaves MTA-STS
-//   undecided (TEMP). Only a policy in enforce mode is enforced.
+//   undecided (TEMP). Only a policy in enforce mode is enforced. After a
+//   failed fetch the domain is not fetched again for retry_seconds (300),
+//   so that a policy host that is down does not add its fetch time to
+//   every delivery (the cached policy, if any, is used meanwhile).
 //
 //   DANE is looked up first; when it gives dane-only (stronger than any
 //   MTA-STS answer), MTA-STS is not looked up.
@@ -43,6 +46,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +66,7 @@ struct sources_config {
     long refresh = 86400;
     std::string state_dir;
     int https_port = 443;   // RFC 8461 fixes 443; not configurable
+    long retry_seconds = 300;   // after a failed fetch
     static sources_config from(const conf::config &c);
 };
 
@@ -88,6 +93,7 @@ private:
     std::string dns_error_;   // why there is no resolver
     std::mutex mu_;           // guards cache_
     outbound::mta_sts::cache cache_;
+    std::map<std::string, std::pair<std::int64_t, std::string>> failed_;   // domain => (retry after, why)
     bool state_warned_ = false;
 };
 

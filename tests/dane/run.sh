@@ -332,7 +332,7 @@ unbound_start 1 || { tail -n 20 "$D/unbound.out" "$D/unbound.log"; skip_all "unb
 python3 tests/dane/sts_https.py "$WEB_IP" 443 "$C/web.crt" "$C/web.key" "$PF_T/policies" "$PF_T/https.log" >"$PF_T/https.out" 2>&1 &
 echo $! >>"$PF_T/pids"
 pf_wait 10 https_up || { cat "$PF_T/https.out"; setup_ok=0; }
-"$PF_ROOT/piiguard-policyd" -n -c "$PF_T/edge.toml" >"$PF_T/edge-n.out" 2>&1 || { cat "$PF_T/edge-n.out"; setup_ok=0; }
+"$PF_ROOT/piiguard-policyd" -m tlspolicy -n -c "$PF_T/edge.toml" >"$PF_T/edge-n.out" 2>&1 || { cat "$PF_T/edge-n.out"; setup_ok=0; }
 pf_milter_start edge "$PF_T/edge.toml" || setup_ok=0
 tlspolicy_start || setup_ok=0
 pf_start rmx || setup_ok=0
@@ -519,6 +519,17 @@ for r in sorted(want):
 PY
     sed 's/^/     /' "$PF_T/report.check"
 }
+# -n: a trust anchor that cannot be read is a configuration error, not a silent "no DANE"
+n_anchor() {
+    sed "s|^dns_trust_anchor = .*|dns_trust_anchor = \"$PF_T/no-such.key\"|" "$PF_T/edge.toml" >"$PF_T/bad-anchor.toml"
+    if "$PF_ROOT/piiguard-policyd" -m tlspolicy -n -c "$PF_T/bad-anchor.toml" >"$PF_T/bad-anchor.out" 2>&1; then
+        fail "-n accepted a missing trust anchor"
+        return 1
+    fi
+    grep -q "key 'outbound.dns_trust_anchor': trust anchor $PF_T/no-such.key: cannot read it" "$PF_T/bad-anchor.out" ||
+        { fail "$(head -c 300 "$PF_T/bad-anchor.out")"; return 1; }
+    sed 's/^/     /' "$PF_T/bad-anchor.out" | cut -c1-200
+}
 v_values() {
     for _v in "943 476 5919" "9434765919" "219-09-9999" "219099999"; do
         for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache" "$PF_T/report.jsonl"; do
@@ -540,7 +551,8 @@ scenario "9 MTA-STS policy fetch failing, no cached policy: not STS, deferred" s
 scenario "10 MTA-STS fetch failing with a cached policy (new id, restart): cached kept, Verified" s_cached
 scenario "11 DNS that never answers: TEMP after lookup_timeout_ms (1.5 s), never a hang" t_slow
 scenario "12 audit report: per delivery Postfix's trust and the policy source (dane, sts, none)" a_report
-scenario "13 no PII value in any log, state file or report" v_values
+scenario "13 piiguard-policyd -m tlspolicy -n: an unreadable trust anchor is an error" n_anchor
+scenario "14 no PII value in any log, state file or report" v_values
 echo "($(($(date +%s) - START)) s; logs in tests/out/dane/)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
