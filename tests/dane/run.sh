@@ -284,6 +284,7 @@ cat >"$PF_T/edge/etc/transport" <<EOF2
 dane-ok.pgd.example	smtp:dane-ok.pgd.example:$L_DANE
 dane-bad.pgd.example	smtp:dane-bad.pgd.example:$L_DANE
 dane-none.pgd.example	smtp:dane-none.pgd.example:$L_DANE
+hop.example	smtp:[mx.dane-ok.pgd.example]:$L_DANE
 dane-u.unsigned.example	smtp:dane-u.unsigned.example:$L_DANE
 dane-b.bogus.example	smtp:dane-b.bogus.example:$L_DANE
 sts.pgd.example	smtp:sts.pgd.example:$L_STS
@@ -351,6 +352,15 @@ d_match() {
     answered "dane-ok\.pgd\.example:$L_DANE" dane "OK dane-only protocols=>=TLSv1.2\" why=\"1 of 1 MX host\(s\) with validated TLSA" || return 1
     proof "nexthop=dane-ok\.pgd\.example:"
     show "$(tls_line "$LINE")"
+    show "$LINE"
+}
+d_host() {
+    # a [host] next hop (transport_maps, relayhost): its address records and its own TLSA
+    send d7 u@hop.example nhs || return 1
+    outcome "$PF_QID" u@hop.example sent || return 1
+    [ "$(tls_word "$LINE")" = Verified ] || { fail "TLS was $(tls_word "$LINE"), expected Verified"; return 1; }
+    answered "\[mx\.dane-ok\.pgd\.example\]:$L_DANE" dane "OK dane-only protocols=>=TLSv1.2" || return 1
+    proof "nexthop=\[mx\.dane-ok"
     show "$LINE"
 }
 d_mismatch() {
@@ -540,6 +550,7 @@ v_values() {
 }
 
 scenario "1 DANE match: dane-only answered (source dane), Verified, sent" d_match
+scenario "1b DANE for a [host] next hop (relay or transport_maps): dane-only, Verified, sent" d_host
 scenario "2 DANE mismatch: dane-only answered, no matching TLSA, deferred" d_mismatch
 scenario "3 DANE, no TLSA (validated denial): not DANE, dane-or-sts floor defers" d_none
 scenario "4 DANE, unsigned zone with TLSA: not DANE, dane-or-sts floor defers" d_unsigned
