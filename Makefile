@@ -14,7 +14,7 @@ CXX ?= g++
 CXXFLAGS ?= -O2 -g
 LDFLAGS ?=
 PIIGUARD_CXXFLAGS = -std=c++20 -Wall -Wextra -Werror -Imilter/core -Imilter -MMD -MP
-PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat
+PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
@@ -33,10 +33,10 @@ MANDIR = $(PREFIX)/share/man
 DEFS = -DPIIGUARD_DATADIR='"$(DATADIR)"'
 
 CORE_SRC := $(sort $(wildcard milter/core/*/*.cpp))
+NET_SRC := $(sort $(wildcard milter/net/*.cpp))
 CLI_SRC := $(sort $(wildcard milter/cli/*.cpp))
 MILTER_SRC := $(sort $(wildcard milter/smfi/*.cpp))
 POLICYD_SRC := $(sort $(wildcard milter/policyd/*.cpp))
-NET_SRC := $(sort $(wildcard milter/net/*.cpp))
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter) -lpthread
 UNIT_SRC := $(sort $(wildcard tests/unit/*.cpp))
 TOOL_SRC := tests/golden/mime_dump.cpp tests/bench/scan_bench.cpp
@@ -73,8 +73,8 @@ obj-fuzz/%.o: %.cpp
 	@rm -f $@
 	ar rcs $@ $^
 
-# Network adapters (DNS, HTTPS, STARTTLS) shared by the CLI and the daemons;
-# they use the core, never the other way round.
+# Network adapters shared by the CLI and the daemons (milter/net: sockets,
+# SMTP, OpenSSL, DNS with libunbound); linked before libpiiguard.a, which they use.
 %/libpiiguard-net.a: $$(call objs,$$*,$(NET_SRC))
 	@rm -f $@
 	ar rcs $@ $^
@@ -83,11 +83,11 @@ obj-fuzz/%.o: %.cpp
 piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
 piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) $(MILTER_LIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) $(MILTER_LIBS) -lresolv
 piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
 obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
 obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/sign_eml: obj/tests/evidence/sign_eml.o obj/libpiiguard.a
@@ -106,7 +106,7 @@ asan: obj-asan/unit_tests obj-asan/piiguard
 obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
 	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
 obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lpthread
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
 
 # libFuzzer targets.
 fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract obj-fuzz/fuzz_mtasts

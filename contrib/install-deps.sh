@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="g++ make pkg-config libmilter-dev libssl-dev libpcre2-dev libtomlplusplus-dev zlib1g-dev
-doctest-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev python3 libzip-dev libexpat1-dev poppler-utils"
+doctest-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev python3 libzip-dev libexpat1-dev libseccomp-dev poppler-utils"
 # Test-only packages (real Postfix, swaks, miltertest) for `make check`.
 if [ "${1:-}" = "--test" ]; then
     PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium opendkim python3-dkim unbound ldnsutils"

@@ -13,6 +13,7 @@
 #include "session/session.h"
 #include "smfi/log.h"
 #include "smfi/macros.h"
+#include "smfi/outbound_check.h"
 #include "smfi/reload.h"
 #include "util/printable.h"
 
@@ -167,6 +168,7 @@ sfsistat xxfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr) {
         if (!st) st = std::make_unique<conn_state>();
         smfi_setpriv(ctx, nullptr);
         st->conn = std::make_unique<session::connection>(current_snapshot());
+        st->conn->set_destinations(destination_cache());
         st->conn->connect(read_connect(getter(ctx), hostname, hostaddr));
         smfi_setpriv(ctx, st.release());
         return SMFIS_CONTINUE;

@@ -33,6 +33,7 @@
 #include "evidence/audit_writer.h"
 #include "smfi/callbacks.h"
 #include "smfi/log.h"
+#include "smfi/outbound_check.h"
 #include "smfi/reload.h"
 #include "smfi/route_table.h"
 
@@ -265,6 +266,7 @@ int run(const options &o) {
         smfi::log_warn("running as root: set general.user (or -u) to drop privileges");
     }
     signal(SIGPIPE, SIG_IGN);
+    smfi::outbound_check_init(cfg);   // its state file is the unprivileged user's
     smfi::reload_on_sighup(true);
     smfi::log_info("starting: config " + o.config + ", socket " + spec + ", mode " +
                    (cfg.milter_mode == conf::mode::monitor ? "monitor" : "enforce"));
@@ -274,6 +276,7 @@ int run(const options &o) {
         else smfi::log_info(line);
     });
     int rc = smfi_main();
+    smfi::outbound_check_stop();
     try {
         evidence::checkpoint_configured();   // the head of the audit chain at shutdown
     } catch (const std::exception &e) {

@@ -91,6 +91,32 @@ TEST_SUITE("charset")
         }
     }
 
+    TEST_CASE("a stateful charset converts malformed input the same at every cut")
+    {
+        // Found by fuzz_scan and fuzz_mime: in UTF-7, "+0000" shifts in a
+        // lone high surrogate, and a long base64 run can hold one too; how
+        // glibc recovered from the errors that follow depended on where its
+        // input was cut, and in small chunks the rest of the part (an IBAN,
+        // an NHS number) was lost.
+        const std::string bad = "Date: Thu, 30 Jan 2025 16:15:20 +0000\n"
+                                "Message-ID: <18c20b48-8d18-4112-9859-71349980530c@example.org>\n"
+                                " 0Yj+8ZVEZ0uO4No7a0ffzW1inIg4/6w5xOIunRTfou9yzbusBWS/fwpkVQ8cbFTBI2f/OL\n"
+                                "IBAN GB82 WEST 1234 5698 7654 32 +AGE- end\n";
+        std::string text;
+        for (int i = 0; i < 40; ++i)
+            text += (i % 7 == 3 ? bad : "Plain line of a long letter, line " + std::to_string(i) + ".\n");
+        for (const char *cs : {"utf-7", "iso-2022-jp"}) {
+            CAPTURE(cs);
+            const std::string whole = convert_in_chunks(text, cs, 0);
+            CHECK(whole.find("IBAN GB82") != std::string::npos);
+            CHECK(whole.find("line 39.") != std::string::npos);
+            for (std::size_t n : {1, 2, 3, 5, 7, 9, 64, 71, 1000, 4095, 4097}) {
+                CAPTURE(n);
+                CHECK(convert_in_chunks(text, cs, n) == whole);
+            }
+        }
+    }
+
     TEST_CASE("valid UTF-8 is passed through without a copy")
     {
         charset_converter c;

@@ -170,7 +170,7 @@ TEST_SUITE("config") {
         } rows[] = {
             {"[milter]\nsockt = \"unix:/x\"\n", f + "2:9: key 'milter.sockt': unknown key (did you mean 'socket'?)"},
             {"[milter]\nfoo = 1\n", f + "2:7: key 'milter.foo': unknown key"},
-            {"[miltr]\nsocket = \"unix:/x\"\n", f + "1:1: key 'miltr': unknown section (known: general, milter, exempt, trace, routing, audit, policyd, limits)"},
+            {"[miltr]\nsocket = \"unix:/x\"\n", f + "1:1: key 'miltr': unknown section (known: general, milter, exempt, trace, routing, outbound_check, audit, policyd, limits)"},
             {"milter = 1\n", f + "1:10: key 'milter': must be a table [milter]"},
             {"[milter]\nsocket = \"tcp:25\"\n", f + "2:10: key 'milter.socket': must be unix:/PATH, inet:PORT@HOST or inet6:PORT@HOST"},
             {"[milter]\nsocket = \"unix:run/x.sock\"\n", f + "2:10: key 'milter.socket': a unix socket needs an absolute path (unix:/run/piiguard/milter.sock)"},

@@ -399,6 +399,29 @@ const param_row rows[] = {
      "routes the route header; \"\" = not checked",
      SET((c.header_checks = r.path(n, p.name, true))), nullptr},
 
+    {"outbound_check.unreachable_action", "string", "route", 0, 0, "route|reject|tempfail",
+     "PII mail whose every recipient leaves to a next hop known (a fresh probe) not to meet the profile's outbound "
+     "TLS: route (as without the check: deferred by the mandatory-TLS transport; logged), reject (550 5.7.1) or "
+     "tempfail (450 4.7.1), with the next hop and the reason in the reply",
+     SET((c.unreachable_action = r.choice(n, p.name, p.choices))), nullptr},
+    {"outbound_check.ttl", "int", "3600", 60, 604800, "",
+     "seconds a probe of a next hop is used; later the next hop is unknown again (routed) and probed anew",
+     SET((c.outbound_check_ttl = static_cast<long>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound_check.probe_timeout", "int", "10", 1, 120, "",
+     "seconds each connect, read and write of a background STARTTLS probe may take",
+     SET((c.probe_timeout = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound_check.max_reply_delay", "int", "0", 0, 60, "",
+     "seconds end of message may wait for the probe of an unknown next hop before routing the message as without "
+     "the check (0: never wait, the probe runs in the background for the next message)",
+     SET((c.max_reply_delay = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound_check.ca_file", "path", "empty", 0, 0, "",
+     "CA certificates a probe verifies next hops' certificates with, as Postfix's smtp_tls_CAfile; \"\" = the "
+     "system store",
+     SET((c.probe_ca_file = r.path(n, p.name, true))), nullptr},
+    {"outbound_check.state_file", "path", "empty", 0, 0, "",
+     "file keeping the probe results across restarts, in a directory the milter's user may write; \"\" = memory only",
+     SET((c.destinations_state_file = r.path(n, p.name, true))), nullptr},
+
     {"audit.log", "path", "empty", 0, 0, "", "append-only decision log (hash-chained); \"\" = off",
      SET((c.audit_log = r.path(n, p.name, true))), nullptr},
     {"audit.fsync", "string", "always", 0, 0, "always|interval|never",
@@ -577,7 +600,7 @@ const param_row rows[] = {
 #undef SET
 #undef ITEM
 
-constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "routing", "audit", "policyd", "outbound", "limits"};
+constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "routing", "outbound_check", "audit", "policyd", "outbound", "limits"};
 
 // find_row - the row called name, nullptr if none
 const param_row *find_row(std::string_view name) {
@@ -686,7 +709,7 @@ void read_document(reader &r, const toml::table &doc) {
     for (auto &&[sk, sv] : doc) {
         std::string section(sk.str());
         if (std::find(std::begin(sections), std::end(sections), section) == std::end(sections))
-            r.fail(sv, section, "unknown section (known: general, milter, exempt, trace, routing, audit, policyd, limits)");
+            r.fail(sv, section, "unknown section (known: general, milter, exempt, trace, routing, outbound_check, audit, policyd, limits)");
         const toml::table *t = sv.as_table();
         if (!t) r.fail(sv, section, "must be a table [" + section + "]");
         for (auto &&[k, v] : *t) {

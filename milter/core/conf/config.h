@@ -20,9 +20,11 @@
 //   actions, headers, profile selection, per-service and per-client
 //   overrides), [exempt] (trusted sources), [trace] (signing key),
 //   [routing] (which transports stay local, the split and reinjection
-//   path, an after-queue content filter: route/route.h),
+//   path, an after-queue content filter: route/route.h), [outbound_check]
+//   (early answer for next hops known to lack the outbound TLS:
+//   destinations/destinations.h),
 //   [audit] (decision log), [policyd] (socket, partners), [outbound]
-//   (DNSSEC resolver, DANE, MTA-STS), [limits]
+//   (DNSSEC resolver, DANE, MTA-STS for piiguard-policyd -m tlspolicy), [limits]
 //   (util/limits.h). Relative paths are taken relative to the directory of
 //   the config file, so a checkout's contrib/piiguard.toml runs in place.
 //
@@ -137,6 +139,15 @@ struct config {
     bool split_local = true;                          // PII to local addresses: split, routed by final address
     std::string content_filter;                       // after-queue filter ("" = none)
     std::string header_checks = "/etc/postfix/piiguard_header_checks";   // checked by -n and at start
+
+    // [outbound_check] (destinations/destinations.h): early answer for PII
+    // mail to a next hop known not to meet the profile's outbound TLS
+    std::string unreachable_action = "route";         // route | reject | tempfail
+    long outbound_check_ttl = 3600;                   // seconds a probe result is used
+    int probe_timeout = 10;                           // seconds per connect, read and write of a probe
+    int max_reply_delay = 0;                          // seconds end of message may wait for a probe
+    std::string probe_ca_file;                        // CA certificates for auth = verify ("" = system store)
+    std::string destinations_state_file;              // "" = kept in memory only
 
     // [audit]
     std::string audit_log;                        // "" = off

@@ -1,6 +1,7 @@
 // NAME
 //   pdf.cpp - pdftotext worker process (see pdf.h)
 #include "extract/pdf.h"
+#include "extract/sandbox.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -49,9 +50,9 @@ long long now_ms()
 // shadow memory, cost more than pdftotext itself) and no page of the parent
 // is copied on write. All signals are blocked around it so that no handler of
 // the parent runs on the shared stack; the child restores the mask just
-// before exec. Child: system calls only (its own fd table and rlimits), and
-// no return from this frame.
-pid_t spawn_worker(const char *prog, const char *path, int out_fd, rlim_t cpu, rlim_t as)
+// before exec. Child: system calls only (its own fd table, rlimits and the
+// seccomp filter, extract/sandbox.h), and no return from this frame.
+pid_t spawn_worker(const char *prog, const char *path, int out_fd, rlim_t cpu, rlim_t as, const sandbox &sb)
 {
     sigset_t all, old;
     sigfillset(&all);
@@ -69,6 +70,8 @@ pid_t spawn_worker(const char *prog, const char *path, int out_fd, rlim_t cpu, r
         }
         ::dup2(out_fd, 1);
         ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+        if (!sb.enter())
+            ::_exit(126);
         ::execlp(prog, prog, "-q", "-raw", "-enc", "UTF-8", path, "-", static_cast<char *>(nullptr));
         ::_exit(127);
     }
@@ -101,7 +104,8 @@ pdf_status pdf_to_text(std::string_view pdf, const util::limits &lim, std::strin
     const char *const prog = env_prog && *env_prog ? env_prog : "pdftotext";
     const rlim_t cpu = static_cast<rlim_t>(lim.pdf_seconds);
     const rlim_t as = static_cast<rlim_t>(lim.pdf_memory);
-    const pid_t pid = spawn_worker(prog, tmpl.c_str(), out[1], cpu, as);
+    const sandbox *sb = worker_sandbox();
+    const pid_t pid = sb ? spawn_worker(prog, tmpl.c_str(), out[1], cpu, as, *sb) : -1;
     if (pid < 0) {
         ::close(out[0]);
         ::close(out[1]);
@@ -156,8 +160,8 @@ pdf_status pdf_to_text(std::string_view pdf, const util::limits &lim, std::strin
             return pdf_status::limit;
         return pdf_status::corrupt;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-        return pdf_status::limit;  // pdftotext missing: not scanned
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == 127 || WEXITSTATUS(status) == 126))
+        return pdf_status::limit;  // pdftotext missing, or the sandbox refused: not scanned
     if (pdf.find("/Encrypt") != std::string_view::npos)
         return pdf_status::encrypted;
     return pdf_status::corrupt;

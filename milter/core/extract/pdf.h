@@ -14,8 +14,11 @@
 //   RLIMIT_CPU = limits.pdf_seconds, RLIMIT_AS = limits.pdf_memory, no core
 //   files, stdin from /dev/null, stderr discarded, and the parent reads its
 //   standard output (at most limits.attach_bytes) until it exits or a wall
-//   clock of 3 x pdf_seconds passes (then SIGKILL). A crash, hang or memory
-//   blow-up in the PDF parser therefore ends only the child.
+//   clock of 3 x pdf_seconds passes (then SIGKILL). The child runs under a
+//   seccomp filter (extract/sandbox.h: no network, no new processes, no
+//   signals to others, no writes to the file system). A crash, hang or
+//   memory blow-up in the PDF parser therefore ends only the child, and an
+//   exploit of it gets a process that can only read and print.
 //
 //   Results: ok (text); encrypted (exit 1 and the file contains /Encrypt);
 //   corrupt (exit 1 otherwise, or killed by a signal other than the limits);

@@ -6,6 +6,7 @@
 //   input when nothing has to change, so plain ASCII/UTF-8 text is not copied.
 #include "mime/charset.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iconv.h>
@@ -18,6 +19,7 @@ namespace {
 
 constexpr std::uint32_t k_replacement = 0xFFFD;
 constexpr std::size_t k_max_carry = 16;
+constexpr std::size_t k_iconv_block = 4096;   // iconv input block (see run_iconv)
 
 // lower_trim - lower-cased charset name without quotes and blanks
 std::string lower_trim(std::string_view s)
@@ -173,6 +175,7 @@ void charset_converter::open(std::string_view declared)
     mode_ = mode::undecided;
     head_.clear();
     carry_.clear();
+    block_.clear();
     flags_ = 0;
     table_ = nullptr;
 }
@@ -400,53 +403,33 @@ std::string_view charset_converter::run_table(std::string_view in, std::string &
     return scratch;
 }
 
-// run_iconv - convert with iconv, carrying an incomplete sequence
+// run_iconv - convert with iconv in blocks at fixed offsets of the text
+//
+// How glibc recovers from an error inside a stateful encoding (UTF-7 after a
+// lone surrogate, ISO-2022) depends on where its input was cut: bits of a
+// base64 run it consumed in one call cannot be backed up over in the next.
+// So that the result never depends on how the text arrives (found by
+// fuzz_scan and fuzz_mime), iconv always sees the text in blocks of
+// k_iconv_block bytes at fixed offsets, plus what is left at the end.
 std::string_view charset_converter::run_iconv(std::string_view in, std::string &scratch, bool last)
 {
-    const std::string_view data = with_carry(in);
-    auto cd = static_cast<iconv_t>(cd_);
-    const std::size_t unit = cd_name_.find("32") != std::string::npos   ? 4
-                             : cd_name_.find("16") != std::string::npos ? 2
-                                                                        : 1;
     scratch.clear();
-    char *ip = const_cast<char *>(data.data());
-    std::size_t il = data.size();
-    std::size_t used = 0;
-    scratch.resize(il * 2 + 16);
-    while (true) {
-        char *op = scratch.data() + used;
-        std::size_t ol = scratch.size() - used;
-        const std::size_t r = il ? iconv(cd, &ip, &il, &op, &ol) : 0;
-        const int err = errno;
-        used = static_cast<std::size_t>(op - scratch.data());
-        if (r != static_cast<std::size_t>(-1))
-            break;
-        if (err == E2BIG) {
-            scratch.resize(scratch.size() * 2 + 16);
-            continue;
-        }
-        if (err == EINVAL && !last && il <= k_max_carry) {
-            carry_.assign(ip, il);
-            break;
-        }
-        // EILSEQ, or a cut sequence at the very end: one replacement character
-        flags_ |= invalid_utf8;
-        scratch.resize(used);
-        utf8_append(scratch, k_replacement);
-        used = scratch.size();
-        scratch.resize(used + il * 2 + 16);
-        const std::size_t skip = il < unit ? il : unit;
-        ip += skip;
-        il -= skip;
+    while (!in.empty()) {
+        const std::size_t n = std::min(k_iconv_block - block_.size(), in.size());
+        block_.append(in.data(), n);
+        in.remove_prefix(n);
+        if (block_.size() == k_iconv_block)
+            iconv_block(scratch, false);
     }
     if (last) {
+        iconv_block(scratch, true);
+        std::size_t used = scratch.size();
         scratch.resize(used + 64);
         char *op = scratch.data() + used;
         std::size_t ol = 64;
-        iconv(cd, nullptr, nullptr, &op, &ol);
-        used = static_cast<std::size_t>(op - scratch.data());
+        iconv(static_cast<iconv_t>(cd_), nullptr, nullptr, &op, &ol);
+        scratch.resize(static_cast<std::size_t>(op - scratch.data()));
     }
-    scratch.resize(used);
     // Robustness: some iconv conversions pass malformed input through (glibc
     // reads "\xB9utf-8" as UTF-8 and lets 5-byte forms by): check what came
     // out, so that emitted text is always valid UTF-8.
@@ -457,6 +440,52 @@ std::string_view charset_converter::run_iconv(std::string_view in, std::string &
         scratch.swap(fixed);
     }
     return scratch;
+}
+
+// iconv_block - convert the carry and block_ (emptied), appending to out;
+// an incomplete sequence at the end is carried unless last
+void charset_converter::iconv_block(std::string &out, bool last)
+{
+    const std::string_view data = with_carry(block_);
+    auto cd = static_cast<iconv_t>(cd_);
+    const std::size_t unit = cd_name_.find("32") != std::string::npos   ? 4
+                             : cd_name_.find("16") != std::string::npos ? 2
+                                                                        : 1;
+    char *ip = const_cast<char *>(data.data());
+    std::size_t il = data.size();
+    std::size_t used = out.size();
+    out.resize(used + il * 2 + 16);
+    while (il) {
+        char *op = out.data() + used;
+        std::size_t ol = out.size() - used;
+        const std::size_t r = iconv(cd, &ip, &il, &op, &ol);
+        const int err = errno;
+        used = static_cast<std::size_t>(op - out.data());
+        if (r != static_cast<std::size_t>(-1))
+            break;
+        if (err == E2BIG) {
+            out.resize(out.size() * 2 + 16);
+            continue;
+        }
+        if (err == EINVAL && !last && il <= k_max_carry) {
+            carry_.assign(ip, il);
+            break;
+        }
+        // EILSEQ, or a cut sequence at the very end: one replacement
+        // character, and the shift state back to its start, so that the
+        // text after the error is read as the encoding begins
+        flags_ |= invalid_utf8;
+        iconv(cd, nullptr, nullptr, nullptr, nullptr);
+        out.resize(used);
+        utf8_append(out, k_replacement);
+        used = out.size();
+        out.resize(used + il * 2 + 16);
+        const std::size_t skip = il < unit ? il : unit;
+        ip += skip;
+        il -= skip;
+    }
+    out.resize(used);
+    block_.clear();
 }
 
 // to_utf8 - convert a whole short text (header value)

@@ -23,8 +23,10 @@
 //     passed through. iso-8859-1 and us-ascii-with-8bit are read as
 //     windows-1252 (its superset, as browsers do).
 //   * any other charset iconv knows (utf-16*, utf-7, shift_jis, gb2312,
-//     iso-2022-jp, ...): iconv, with an incomplete sequence at the end of a
-//     chunk carried to the next one.
+//     iso-2022-jp, ...): iconv, fed in 4 KB blocks at fixed offsets of the
+//     text (so that its recovery from errors in a stateful encoding does not
+//     depend on the chunking), with an incomplete sequence at the end of a
+//     block carried to the next one.
 //   A UTF-16 byte-order mark at the start of the text wins over the declared
 //   charset (and is removed). A declared "utf-16" without a mark is read as
 //   little-endian if its second byte is NUL, big-endian otherwise.
@@ -32,7 +34,7 @@
 // LIMITS AND ERRORS
 //   An unknown charset is read as windows-1252 and sets bad_charset. Invalid
 //   or unconvertible bytes become U+FFFD and set invalid_utf8. The carry is
-//   at most 16 bytes. Never throws on input.
+//   at most 16 bytes; the iconv path buffers at most 4 KB. Never throws on input.
 #pragma once
 
 #include <array>
@@ -80,6 +82,7 @@ private:
     std::string_view run_utf8(std::string_view in, std::string &scratch, bool last);
     std::string_view run_table(std::string_view in, std::string &scratch);
     std::string_view run_iconv(std::string_view in, std::string &scratch, bool last);
+    void iconv_block(std::string &out, bool last);
     void close_iconv();
 
     mode mode_ = mode::undecided;
@@ -87,6 +90,7 @@ private:
     std::string head_;               // first bytes, until the BOM rule can be decided
     std::string carry_;              // incomplete sequence carried between calls
     std::string join_;               // carry_ + next input
+    std::string block_;              // iconv path: the text since the last block offset
     std::string_view with_carry(std::string_view in);
     std::size_t append_replacing(std::string &out, std::string_view data, bool stop_at_cut);
     const table_t *table_ = nullptr;

@@ -10,11 +10,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <stdexcept>
 
 #include "evidence/log_line.h"
 #include "evidence/trace_header.h"
 #include "route/route.h"
+#include "util/printable.h"
 
 namespace piiguard::session {
 
@@ -69,6 +71,22 @@ std::string tls_version_text(const tls::tls_facts &f) {
     if (!f.encrypted || f.version == tls::tls_version::none) return "none";
     if (f.version == tls::tls_version::unknown && !f.version_text.empty()) return f.version_text;
     return tls::tls_version_name(f.version);
+}
+
+// outbound_check_log - " undeliverable=HOP,HOP outbound_check=..." ("" when nothing to say)
+std::string outbound_check_log(const destinations::check &k, const conf::config &c) {
+    std::string l;
+    if (!k.failing.empty()) {
+        l += " undeliverable=";
+        for (std::size_t i = 0; i < k.failing.size(); ++i) l += (i ? "," : "") + util::printable(k.failing[i], 200);
+        l += std::string(" outbound_check=") +
+             (!k.refuse ? "split" : c.unreachable_action == "route" ? "would_refuse" : "refused");
+    }
+    if (!k.probe.empty()) {
+        l += " probing=";
+        for (std::size_t i = 0; i < k.probe.size(); ++i) l += (i ? "," : "") + util::printable(k.probe[i], 200);
+    }
+    return l;
 }
 
 }  // namespace
@@ -292,6 +310,20 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
                 refused = d.v.act == conf::action::reject || d.v.act == conf::action::tempfail;
             }
         }
+        std::string check_log;
+        if (d.v.pii && !refused && dest_ && route.k != route::kind::unroutable && route.leaving > 0) {
+            destinations::check k = destinations::check_recipients(m.rcpts, c.internal_transports, *snap, d.v, *dest_, now);
+            if (!k.probe.empty() && c.max_reply_delay > 0 && c.unreachable_action != "route") {
+                dest_->wait(k.probe, now, std::chrono::steady_clock::now() + std::chrono::seconds(c.max_reply_delay));
+                k = destinations::check_recipients(m.rcpts, c.internal_transports, *snap, d.v, *dest_, now);
+            }
+            check_log = outbound_check_log(k, c);
+            if (k.refuse && c.unreachable_action != "route") {
+                verdict::cannot_deliver(d.v, c, c.unreachable_action == "reject" ? conf::action::reject
+                                                                                 : conf::action::tempfail, k.text);
+                refused = d.v.act == conf::action::reject || d.v.act == conf::action::tempfail;
+            }
+        }
 
         d.remove = m.own;
         if (d.v.pii && c.strip_tls_required)
@@ -346,6 +378,7 @@ decision connection::end_of_message(std::string_view queue_id, std::time_t now) 
         d.route = route.k;
         d.log_line = evidence::message_log_line(queue_id, d.v, facts, message_id);
         if (d.v.pii && !refused) d.log_line += std::string(" route=") + route::kind_name(route.k);
+        d.log_line += check_log;
         d.audit = evidence::from_decision(queue_id, d.v, facts, message_id, now);
     } catch (...) {
         d = decision{};

@@ -48,6 +48,17 @@
 //   verifies with our key (the first pass's evidence of the inbound TLS) is
 //   kept there and no second one is added; any other copy is removed.
 //
+//   Early answer ([outbound_check], destinations/destinations.h): with a
+//   next-hop cache set, a PII message whose every recipient leaves to a
+//   next hop known (fresh probe) not to meet the outbound TLS of its profile
+//   is refused per unreachable_action (reject 550 5.7.1, tempfail 450
+//   4.7.1, route: routed and logged as outbound_check=would_refuse), the
+//   reply naming the recipient, the next hop and the reason; next hops
+//   not known yet are handed to the cache's probe hook, and end of message
+//   waits for them at most max_reply_delay seconds. Mixed recipients are
+//   routed (split): each single-recipient copy is answered on the
+//   reinjection pass.
+//
 //   end_of_message() decides (verdict.h) and returns everything the adapter
 //   must do: reply, header removals (name + 1-based index among headers of
 //   that name, as smfi_chgheader wants), headers to add (trace, route
@@ -62,6 +73,7 @@
 #include <vector>
 
 #include "conf/snapshot.h"
+#include "destinations/destinations.h"
 #include "evidence/audit_log.h"
 #include "evidence/body_hash.h"
 #include "detect/ruleset.h"
@@ -106,6 +118,8 @@ public:
     ~connection();
 
     void set_snapshot(std::shared_ptr<const conf::snapshot> s);   // used from the next message on
+    // set_destinations - the process's next-hop cache ([outbound_check]); none = no early answer
+    void set_destinations(std::shared_ptr<destinations::cache> c) { dest_ = std::move(c); }
     void connect(const connect_info &ci);
     void helo(const tls::tls_facts &f);
     void auth(std::string_view user);
@@ -123,6 +137,7 @@ private:
     struct message;
     bool reinjected(const conf::config &c) const;
     std::shared_ptr<const conf::snapshot> next_;
+    std::shared_ptr<destinations::cache> dest_;
     connect_info ci_;
     tls::tls_facts tls_;
     std::string auth_user_;

@@ -13,7 +13,7 @@ namespace piiguard::verdict {
 namespace {
 
 const char *const reason_names[] = {"clean", "pii_tls_ok", "pii_tls_weak", "pii_exempt", "incomplete", "error",
-                                    "unroutable", "encrypted"};
+                                    "unroutable", "encrypted", "undeliverable"};
 
 const char *const error_text = "internal error, try again later";
 const char *const incomplete_text = "message content could not be scanned completely, try again later";
@@ -195,6 +195,14 @@ void cannot_route(verdict &v, const conf::config &c, const std::string &why) {
     set_action(v, conf::action::tempfail, "451");
     v.why = reason::unroutable;
     v.text = "personal data cannot be routed safely (" + why + "), try again later";
+    apply_monitor(c, v);
+}
+
+// cannot_deliver - PII to next hops known to lack the outbound TLS (monitor: annotate)
+void cannot_deliver(verdict &v, const conf::config &c, conf::action act, const std::string &text) {
+    set_action(v, act, "450");
+    v.why = reason::undeliverable;
+    v.text = text;
     apply_monitor(c, v);
 }
 

@@ -10,6 +10,7 @@
 //                    reason, exempt, pii };
 //   verdict decide(const conf::snapshot &s, const message_facts &m);
 //   void cannot_route(verdict &v, const conf::config &c, const std::string &why);
+//   void cannot_deliver(verdict &v, const conf::config &c, conf::action act, const std::string &text);
 //   const char *reason_name(reason r);
 //
 // DESCRIPTION
@@ -62,6 +63,7 @@ enum class reason {
     error,            // internal error
     unroutable,       // PII whose recipients' paths cannot be routed safely (route/route.h)
     encrypted,        // an encrypted attachment (on_encrypted applied)
+    undeliverable,    // PII whose every recipient leaves to a next hop known to lack the outbound TLS
 };
 const char *reason_name(reason r);
 
@@ -98,5 +100,9 @@ verdict decide(const conf::snapshot &s, const message_facts &m);
 // cannot_route - PII that cannot be routed safely (route/route.h unroutable):
 // tempfail 451 4.7.1 (monitor mode: annotate, logged as would-have-been)
 void cannot_route(verdict &v, const conf::config &c, const std::string &why);
+// cannot_deliver - PII to next hops known not to meet the outbound TLS
+// (destinations/destinations.h): act is reject (550 5.7.1) or tempfail
+// (450 4.7.1) with text (monitor mode: annotate, logged as would-have-been)
+void cannot_deliver(verdict &v, const conf::config &c, conf::action act, const std::string &text);
 
 }  // namespace piiguard::verdict
