@@ -100,6 +100,37 @@ std::size_t tls_sources::sts_cache_size() {
     return cache_.size();
 }
 
+tls_sources::tlsa_report tls_sources::tlsa_of(const std::string &host, int port) {
+    tlsa_report t;
+    t.owner = "_" + std::to_string(port) + "._tcp." + host;
+    if (!dns_) return t.why = dns_error_, t;
+    dns_answer a = dns_->query(t.owner, rr_tlsa, clock::now() + std::chrono::milliseconds(cfg_.dns_timeout_ms));
+    t.st = a.status;
+    t.why = a.why;
+    for (const std::string &rd : a.rdata) {
+        outbound::dane::tlsa rec;
+        if (outbound::dane::parse_tlsa(rd, rec)) t.records.push_back(std::move(rec));
+    }
+    return t;
+}
+
+tls_sources::sts_report tls_sources::sts_of(const std::string &domain) {
+    sts_report r;
+    if (!dns_) return r.why = dns_error_, r;
+    auto deadline = clock::now() + std::chrono::milliseconds(cfg_.lookup_timeout_ms);
+    dns_answer t = dns_->query("_mta-sts." + domain, rr_txt, step(deadline, cfg_.dns_timeout_ms));
+    if (t.status == status::failed || t.status == status::bogus)
+        return r.why = std::string("TXT _mta-sts.") + domain + ": " + status_name(t.status) + " " + t.why, r;
+    std::vector<std::string> txts;
+    for (const std::string &rd : t.rdata) {
+        std::string s;
+        if (outbound::dane::parse_txt(rd, s)) txts.push_back(std::move(s));
+    }
+    if (!sts_ns::parse_txt_records(txts, r.id, r.why)) return r;
+    r.found = fetch(domain, deadline, r.p, r.why);
+    return r;
+}
+
 outbound::remote tls_sources::lookup(const std::string &key) {
     outbound::remote r;
     r.dane_why = cfg_.dane ? "not looked up" : "off ([outbound] dane = false)";

@@ -79,6 +79,21 @@ public:
     // sts_cache_size - entries in the MTA-STS cache (for tests and logs)
     std::size_t sts_cache_size();
 
+    // For `piiguard probe`: what DNS and MTA-STS show, without cache or decision.
+    struct tlsa_report {
+        std::string owner;                                 // "_25._tcp.mx.example.org"
+        outbound::dane::status st = outbound::dane::status::failed;
+        std::string why;                                   // failed / bogus
+        std::vector<outbound::dane::tlsa> records;         // parsed (secure or not)
+    };
+    tlsa_report tlsa_of(const std::string &host, int port);
+    struct sts_report {
+        bool found = false;        // a policy was fetched and parsed
+        std::string id, why;       // the TXT id; why not found
+        outbound::mta_sts::policy p;
+    };
+    sts_report sts_of(const std::string &domain);
+
 private:
     using time_point = std::chrono::steady_clock::time_point;
     void dane(const std::string &host, int port, bool literal, time_point deadline, outbound::remote &r);

@@ -27,7 +27,12 @@
 #
 # Checked per scenario: the Postfix log line (Verified/Trusted TLS and
 # sent, or deferred and why), the policy server's answer and the source
-# that decided, and for MTA-STS what the policy host was asked.
+# that decided, and for MTA-STS what the policy host was asked. Then: a
+# DNS server that never answers (TEMP in time), `piiguard audit report`
+# over the logs (per delivery: trust and policy source), `piiguard probe`
+# in a private network namespace (probe_ns.sh: its /etc/resolv.conf names a
+# copy of the test resolver on the namespace's own loopback, so that the
+# probe finds MX hosts as in production), policyd -n, no PII value.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 PF_ROOT=$(pwd)
@@ -540,6 +545,64 @@ n_anchor() {
         { fail "$(head -c 300 "$PF_T/bad-anchor.out")"; return 1; }
     sed 's/^/     /' "$PF_T/bad-anchor.out" | cut -c1-200
 }
+# piiguard probe: DANE and MTA-STS as the CLI reports them, in a network namespace
+# whose /etc/resolv.conf names the test resolver (the probe finds MX hosts like in production)
+p_probe() {
+    command -v unshare >/dev/null 2>&1 && command -v ip >/dev/null 2>&1 || { fail "unshare or ip missing"; return 1; }
+    N=$PF_T/ns
+    mkdir -p "$N/policies"
+    cp "$C/ca.crt" "$C/web.crt" "$C/web.key" "$N/"
+    cp "$C/mxsts.crt" "$N/mx.crt"
+    cp "$C/mxsts.key" "$N/mx.key"
+    cp "$PF_T/policies/sts.pgd.example.txt" "$N/policies/"
+    _h=$(openssl x509 -in "$C/mxsts.crt" -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -c1-64)
+    cat >"$N/zone" <<EOF2
+\$ORIGIN pgd.example.
+\$TTL 30
+@ IN SOA ns.pgd.example. hostmaster.pgd.example. 1 3600 600 86400 30
+@ IN NS ns
+ns IN A 127.0.0.53
+dane-ok IN MX 10 mx.dane-ok
+mx.dane-ok IN A 127.0.0.1
+_25._tcp.mx.dane-ok IN TLSA 3 1 1 $_h
+dane-bad IN MX 10 mx.dane-bad
+mx.dane-bad IN A 127.0.0.1
+_25._tcp.mx.dane-bad IN TLSA 3 1 1 $(printf '%064d' 0)
+sts IN MX 10 mx.sts
+mx.sts IN A 127.0.0.1
+_mta-sts.sts IN TXT "v=STSv1; id=1;"
+mta-sts.sts IN A 127.0.0.80
+EOF2
+    ldns-signzone -f "$N/zone.signed" "$N/zone" "$D/$KEY_PGD" >"$N/sign.log" 2>&1 || { fail "cannot sign the namespace zone"; return 1; }
+    sed -e "s|interface: $DNS_IP|interface: 127.0.0.53|" -e "s|$D/pgd.example.zone.signed|$N/zone.signed|" \
+        -e "s|logfile: \"$D/unbound.log\"|logfile: \"$N/unbound.log\"|" "$D/unbound.conf" >"$N/ns-unbound.conf"
+    echo "nameserver 127.0.0.53" >"$N/resolv.conf"
+    sed -e "s|^dns_forwarder = .*|dns_forwarder = \"127.0.0.53\"|" "$PF_T/edge.toml" >"$N/probe.toml"
+    unshare --mount --net -- sh tests/dane/probe_ns.sh "$N" "$PF_T/pids" >"$N/run.out" 2>&1 ||
+        { fail "namespace run: $(tail -n 3 "$N/run.out" | tr '\n' ' ' | cut -c1-300)"; return 1; }
+    grep -q "DANE: _25._tcp.mx.dane-ok.pgd.example (secure, validated): 3 1 1 $_h: matches the certificate's public key" "$N/probe-dane-ok.txt" ||
+        { fail "dane-ok: $(grep -i dane "$N/probe-dane-ok.txt" | head -n 2 | tr '\n' ' ' | cut -c1-300)"; return 1; }
+    grep -q "DANE: _25._tcp.mx.dane-bad.pgd.example (secure, validated): 3 1 1 0*: does NOT match the certificate" "$N/probe-dane-bad.txt" ||
+        { fail "dane-bad: $(grep -i dane "$N/probe-dane-bad.txt" | head -n 2 | tr '\n' ' ' | cut -c1-300)"; return 1; }
+    grep -q "^sts.pgd.example: MTA-STS: policy id 1, mode enforce, max_age 86400, mx mx.sts.pgd.example \*.backup.sts.pgd.example$" "$N/probe-sts.txt" &&
+        grep -q "MTA-STS: mx.sts.pgd.example matches the policy's mx patterns" "$N/probe-sts.txt" &&
+        grep -q "DANE: _25._tcp.mx.sts.pgd.example: no TLSA records (secure)" "$N/probe-sts.txt" ||
+        { fail "sts: $(grep -i 'sts\|dane' "$N/probe-sts.txt" | head -n 3 | tr '\n' ' ' | cut -c1-300)"; return 1; }
+    python3 - "$N" <<'PY' >"$N/json.check" 2>&1 || { fail "json: $(tail -n 2 "$N/json.check" | tr '\n' ' ' | cut -c1-300)"; return 1; }
+import json, sys
+n = sys.argv[1]
+ok = json.loads(open(n + "/probe-dane-ok.json").readline())
+bad = json.loads(open(n + "/probe-dane-bad.json").readline())
+sts = json.loads(open(n + "/probe-sts.json").readline())
+assert ok["dane"]["status"] == "secure" and [r["match"] for r in ok["dane"]["records"]] == [True], ok["dane"]
+assert [r["match"] for r in bad["dane"]["records"]] == [False], bad["dane"]
+m = sts["mta_sts"]
+assert m["mode"] == "enforce" and m["max_age"] == 86400 and m["mx_match"] is True and m["id"] == "1", m
+assert sts["dane"]["records"] == [] and sts["dane"]["status"] == "secure", sts["dane"]
+assert ok["mta_sts"] == {"error": "no v=STSv1 TXT record"}, ok["mta_sts"]
+PY
+    grep -h "DANE:\|MTA-STS:" "$N/probe-dane-ok.txt" "$N/probe-dane-bad.txt" "$N/probe-sts.txt" | cut -c1-200 | sed 's/^/     /'
+}
 v_values() {
     for _v in "943 476 5919" "9434765919" "219-09-9999" "219099999"; do
         for _log in "$PF_T/maillog" "$PF_T/milter.log" "$PF_T/tlspolicy.log" "$PF_T/tlspolicy-slow.log" "$PF_T/https.log" "$PF_T/sts-state/mta-sts.cache" "$PF_T/report.jsonl"; do
@@ -562,8 +625,9 @@ scenario "9 MTA-STS policy fetch failing, no cached policy: not STS, deferred" s
 scenario "10 MTA-STS fetch failing with a cached policy (new id, restart): cached kept, Verified" s_cached
 scenario "11 DNS that never answers: TEMP after lookup_timeout_ms (1.5 s), never a hang" t_slow
 scenario "12 audit report: per delivery Postfix's trust and the policy source (dane, sts, none)" a_report
-scenario "13 piiguard-policyd -m tlspolicy -n: an unreadable trust anchor is an error" n_anchor
-scenario "14 no PII value in any log, state file or report" v_values
+scenario "13 piiguard probe: DANE match / mismatch / none, MTA-STS policy and MX match (netns)" p_probe
+scenario "14 piiguard-policyd -m tlspolicy -n: an unreadable trust anchor is an error" n_anchor
+scenario "15 no PII value in any log, state file or report" v_values
 echo "($(($(date +%s) - START)) s; logs in tests/out/dane/)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <string>
 
 #include "outbound/dane.h"
@@ -70,5 +71,25 @@ TEST_CASE("verdict: bogus is TEMP, unsigned or no TLSA is no DANE, one validated
     CHECK(r.why == "1 of 2 MX host(s) with validated TLSA");
     CHECK(dane::verdict(status::secure, {{"mx1.example.org", status::secure, 1}, {"mx2.example.org", status::bogus, 0}}).o ==
           dane::outcome::temp);
+}
+
+TEST_CASE("a DANE-EE record against the leaf certificate's pins") {
+    std::string digest(32, '\0');
+    for (int i = 0; i < 32; ++i) digest[i] = static_cast<char>(i * 7);
+    std::string colon;
+    for (int i = 0; i < 32; ++i) {
+        char b[4];
+        std::snprintf(b, sizeof b, "%02X", static_cast<unsigned char>(digest[i]));
+        colon += (i ? ":" : "") + std::string(b);
+    }
+    dane::tlsa spki{3, 1, 1, digest}, cert{3, 0, 1, digest}, ta{2, 0, 1, digest};
+    bool checked = false;
+    CHECK(dane::leaf_match(spki, "00:11", colon, checked));
+    CHECK(checked);
+    CHECK_FALSE(dane::leaf_match(spki, colon, "00:11", checked));
+    CHECK(dane::leaf_match(cert, colon, "00:11", checked));
+    CHECK_FALSE(dane::leaf_match(ta, colon, colon, checked));
+    CHECK_FALSE(checked);   // a trust anchor needs the chain
+    CHECK(dane::text(spki).starts_with("3 1 1 00070e15"));
 }
 }

@@ -88,4 +88,33 @@ result verdict(status mx_status, const std::vector<host_result> &hosts) {
     return {outcome::dane, std::to_string(with) + " of " + std::to_string(hosts.size()) + " MX host(s) with validated TLSA"};
 }
 
+namespace {
+std::string hex(std::string_view bytes) {
+    static const char digits[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+        out += digits[c >> 4];
+        out += digits[c & 15];
+    }
+    return out;
+}
+std::string unhex_pin(std::string_view pin) {   // "AB:cd:.." => "abcd.."
+    std::string out;
+    for (char c : pin)
+        if (c != ':') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+}  // namespace
+
+std::string text(const tlsa &t) {
+    return std::to_string(t.usage) + " " + std::to_string(t.selector) + " " + std::to_string(t.mtype) + " " + hex(t.data);
+}
+
+bool leaf_match(const tlsa &t, std::string_view cert_sha256, std::string_view pubkey_sha256, bool &checked) {
+    checked = t.usage == 3 && t.mtype == 1 && t.selector <= 1 && t.data.size() == 32;
+    if (!checked) return false;
+    std::string want = unhex_pin(t.selector == 0 ? cert_sha256 : pubkey_sha256);
+    return !want.empty() && want == hex(t.data);
+}
+
 }  // namespace piiguard::outbound::dane

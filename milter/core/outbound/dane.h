@@ -69,4 +69,12 @@ struct result {
 // verdict - from the MX (or address) lookup and each host's TLSA lookup
 result verdict(status mx_status, const std::vector<host_result> &hosts);
 
+// text - "3 1 1 <hex>" (presentation form)
+std::string text(const tlsa &t);
+// leaf_match - does a DANE-EE record (usage 3, matching type 1) match the
+// leaf certificate given by its SHA-256 pins (colon hex, any case)?
+// checked is false when the record needs more than those pins (DANE-TA,
+// full or SHA-512 data): Postfix still checks it at delivery.
+bool leaf_match(const tlsa &t, std::string_view cert_sha256, std::string_view pubkey_sha256, bool &checked);
+
 }  // namespace piiguard::outbound::dane
