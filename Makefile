@@ -18,6 +18,11 @@ PKGS = libpcre2-8 tomlplusplus libssl libcrypto zlib libzip expat libseccomp
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDLIBS = $(PKG_LIBS)
+# libunbound (milter/net: the validating DNS resolver) is asked for apart:
+# Debian 12's libunbound.pc names libevent, nettle and hogweed in
+# Requires.private, whose .pc files libunbound-dev does not pull in, and a
+# failing name would empty PKG_LIBS above.
+NET_LIBS := $(shell pkg-config --libs libunbound 2>/dev/null || echo -lunbound)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -68,21 +73,21 @@ obj-fuzz/%.o: %.cpp
 	@rm -f $@
 	ar rcs $@ $^
 
-# Network adapters shared by the CLI and the milter (milter/net: sockets,
-# SMTP, OpenSSL, DNS); linked before libpiiguard.a, which they use.
+# Network adapters shared by the CLI and the daemons (milter/net: sockets,
+# SMTP, OpenSSL, DNS with libunbound); linked before libpiiguard.a, which they use.
 %/libpiiguard-net.a: $$(call objs,$$*,$(NET_SRC))
 	@rm -f $@
 	ar rcs $@ $^
 
 # Release build.
 piiguard: $(call objs,obj,$(CLI_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lresolv
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
 piiguard-milter: $(call objs,obj,$(MILTER_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MILTER_LIBS) -lresolv
-piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
-obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) $(MILTER_LIBS) -lresolv
+piiguard-policyd: $(call objs,obj,$(POLICYD_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
+obj/unit_tests: $(call objs,obj,$(UNIT_SRC)) obj/libpiiguard-net.a obj/libpiiguard.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
 obj/mime_dump: obj/tests/golden/mime_dump.o obj/libpiiguard.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 obj/sign_eml: obj/tests/evidence/sign_eml.o obj/libpiiguard.a
@@ -99,12 +104,12 @@ obj/milter_client: obj/tests/bench/milter_client.o
 # Sanitizer build.
 asan: obj-asan/unit_tests obj-asan/piiguard
 obj-asan/piiguard: $(call objs,obj-asan,$(CLI_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) -lresolv
-obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard.a
-	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS)
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
+obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard-net.a obj-asan/libpiiguard.a
+	$(CXX) $(ASAN_FLAGS) -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv -lpthread
 
 # libFuzzer targets.
-fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract
+fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract obj-fuzz/fuzz_mtasts
 obj-fuzz/fuzz_%: obj-fuzz/tests/fuzz/fuzz_%.o obj-fuzz/libpiiguard.a
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
 

@@ -9,8 +9,10 @@ PKGS="g++ make pkg-config libmilter-dev libssl-dev libpcre2-dev libtomlplusplus-
 doctest-dev clang-14 libfuzzer-14-dev libclang-rt-14-dev python3 libzip-dev libexpat1-dev libseccomp-dev poppler-utils"
 # Test-only packages (real Postfix, swaks, miltertest) for `make check`.
 if [ "${1:-}" = "--test" ]; then
-    PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium opendkim python3-dkim"
+    PKGS="$PKGS postfix swaks libnet-ssleay-perl miltertest openssl chromium opendkim python3-dkim unbound ldnsutils"
 fi
+# milter/net: libunbound (piiguard validates DNSSEC itself for DANE) and the root's trust anchor
+PKGS="$PKGS libunbound-dev dns-root-data"
 
 missing=""
 for p in $PKGS; do

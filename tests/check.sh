@@ -64,7 +64,7 @@ run_layer corpus sh tests/corpus/run.sh ./piiguard "$SHARED"
 run_layer memory sh tests/memory/run.sh ./piiguard
 run_layer sanitizers sh tests/sanitize/run.sh "$SHARED"
 # Layers of the daemons; each runs once its script exists.
-for layer in man install milter postfix routing outbound probe refuse policyd audit evidence; do
+for layer in man install milter postfix routing outbound dane probe refuse policyd audit evidence; do
     [ -f tests/$layer/run.sh ] && run_layer $layer sh tests/$layer/run.sh
 done
 run_layer fuzz sh tests/fuzz/run.sh "$FUZZ_SECONDS"

@@ -237,7 +237,7 @@ std::vector<std::string> reporter::flags(const message_evidence &m) const {
     std::optional<tls::tls_version> out_floor = find(floors_.transport, m.outbound);
     if (!out_floor) out_floor = find(floors_.outbound, m.profile);
     std::optional<tls::tls_version> in_floor = find(floors_.inbound, m.profile);
-    bool clear = false, below = false, unauthenticated = false;
+    bool clear = false, below = false, unauthenticated = false, not_dane_or_sts = false;
     std::map<std::string, std::string> last;   // recipient => last status
     for (const auto &d : m.deliveries) {
         last[d.recipient] = d.status;
@@ -252,10 +252,16 @@ std::vector<std::string> reporter::flags(const message_evidence &m) const {
         auto auth = floors_.transport_auth.find(transport);
         if (d.tls && auth != floors_.transport_auth.end() && auth->second != "encrypt" && d.tls->trust != "Verified")
             unauthenticated = true;
+        // dane-or-sts: the policy server's answer for it (when its log was read) must have been
+        // DANE, MTA-STS or a pin
+        if (auth != floors_.transport_auth.end() && auth->second == "dane-or-sts" && !d.auth.empty() &&
+            d.auth != "dane" && d.auth != "sts" && d.auth != "pin")
+            not_dane_or_sts = true;
     }
     if (clear) fl.push_back("pii_delivered_in_clear");
     if (below) fl.push_back("pii_delivered_below_profile");
     if (unauthenticated) fl.push_back("pii_delivered_unauthenticated");
+    if (not_dane_or_sts) fl.push_back("pii_delivered_without_dane_or_sts");
     bool deferred = false, bounced = false;
     for (const auto &[r, s] : last) {
         if (s == "deferred") deferred = true;
@@ -300,7 +306,7 @@ std::string reporter::json(const message_evidence &m, const std::vector<std::str
         o += std::string(i ? ", " : "") + "{\"recipient\": " + json_string(recipient(d.recipient)) +
              ", \"relay\": " + json_string(d.relay) + ", \"status\": " + json_string(d.status) +
              ", \"dsn\": " + json_string(d.dsn) + ", \"tls\": " + tls_json(d.tls, false) +
-             ", \"transport\": " + json_string(d.transport) + "}";
+             ", \"transport\": " + json_string(d.transport) + ", \"auth\": " + null_or(d.auth) + "}";
     }
     o += "], \"flags\": [";
     for (std::size_t i = 0; i < fl.size(); ++i) o += (i ? ", " : "") + json_string(fl[i]);
@@ -334,7 +340,7 @@ std::string join(const std::vector<std::string> &v, const char *sep) {
 void reporter::csv(const message_evidence &m, const std::vector<std::string> &fl) {
     if (!csv_header_) {
         std::fputs("queue_id,day,message_id_hash,client,inbound_tls,inbound_cipher,inbound_bits,inbound_trust,pii,"
-                   "profile,verdict,outbound,recipient,relay,status,dsn,tls,cipher,trust,transport,flags\n",
+                   "profile,verdict,outbound,recipient,relay,status,dsn,tls,cipher,trust,transport,flags,auth\n",
                    out_);
         csv_header_ = true;
     }
@@ -344,14 +350,14 @@ void reporter::csv(const message_evidence &m, const std::vector<std::string> &fl
                                       : std::string("none,,,")) +
                        "," + csv_cell(pii_text(m)) + "," + csv_cell(m.profile) + "," + csv_cell(m.verdict) + "," +
                        csv_cell(m.outbound) + ",";
-    std::string tail = "," + csv_cell(join(fl, " ")) + "\n";
-    if (m.deliveries.empty()) std::fputs((head + ",,,,,,," + tail).c_str(), out_);
+    std::string tail = "," + csv_cell(join(fl, " "));
+    if (m.deliveries.empty()) std::fputs((head + ",,,,,,," + tail + ",\n").c_str(), out_);
     for (const auto &d : m.deliveries) {
         std::string row = head + csv_cell(recipient(d.recipient)) + "," + csv_cell(d.relay) + "," + csv_cell(d.status) +
                           "," + csv_cell(d.dsn) + "," +
                           (d.tls ? csv_cell(d.tls->version) + "," + csv_cell(d.tls->cipher) + "," + csv_cell(d.tls->trust)
                                  : std::string("none,,")) +
-                          "," + csv_cell(d.transport) + tail;
+                          "," + csv_cell(d.transport) + tail + "," + csv_cell(d.auth) + "\n";
         std::fputs(row.c_str(), out_);
     }
 }
@@ -375,7 +381,8 @@ void reporter::html_row(const message_evidence &m, const std::vector<std::string
     std::string d;
     for (const auto &x : m.deliveries)
         d += (d.empty() ? "" : "<br>") + html(recipient(x.recipient)) + " " + html(x.status) + " " + html(x.dsn) + " " +
-             (x.tls ? html(x.tls->version + " " + x.tls->trust) : std::string("no TLS")) + " via " + html(x.transport);
+             (x.tls ? html(x.tls->version + " " + x.tls->trust) : std::string("no TLS")) +
+             (x.auth.empty() ? std::string() : " (" + html(x.auth) + ")") + " via " + html(x.transport);
     if (!m.rejected.empty()) d += (d.empty() ? "" : "<br>") + std::string("rejected: ") + html(m.rejected);
     std::string row = "<tr class=\"" + std::string(fl.empty() ? "ok" : "flag") + "\"><td>" + html(m.queue_id) +
                       "</td><td>" + html(m.day) + "</td><td>" + html(m.client) + "</td><td>" +

@@ -5,6 +5,12 @@
 //
 // DESTINATION: "[host]:port" or "[host]" (that host), "host:port", or a
 // domain (its MX hosts, each probed; the domain itself when it has none).
+// For each named host also DANE: the TLSA records at _PORT._tcp.HOST with
+// their DNSSEC status (libunbound, [outbound] of -c CONFIG: trust anchor and
+// forwarder) and whether a DANE-EE record matches the certificate shown; for
+// a domain MTA-STS: its policy (id, mode, max_age, mx patterns, fetched over
+// HTTPS verified against [outbound] https_ca_file or --ca-file) and whether
+// each MX host matches it (net/tls_sources.h).
 // The network part is milter/net (net/starttls.h, net/mx.h, shared with the
 // milter); what was found is a probe::result and the judgement is core
 // (probe/grade.h). This file is argument handling and output. Exit status: 0
@@ -15,6 +21,7 @@
 #include <syslog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +32,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +40,9 @@
 #include "conf/config.h"
 #include "net/mx.h"
 #include "net/starttls.h"
+#include "net/tls_sources.h"
+#include "outbound/dane.h"
+#include "outbound/mta_sts.h"
 #include "probe/grade.h"
 #include "probe/watch.h"
 #include "tls/profile.h"
@@ -50,11 +61,53 @@ struct options {
     bool watch = false;                                       // --watch: the partners of -c CONFIG
     std::string state = "/var/lib/piiguard/watch.state";      // --state
     int expiry_days = 30;                                     // --expiry-days
+    bool dane_sts = true;                                     // --no-dane-sts: skip DANE and MTA-STS
 };
+
+bool is_address(const std::string &h) {
+    return !h.empty() && (h.find(':') != std::string::npos || h.find_first_not_of("0123456789.") == std::string::npos);
+}
+
+// dane_json / dane_text - the TLSA records of one host and whether they match what it showed
+std::string dane_json(const net::tls_sources::tlsa_report &t, const probe::result &r) {
+    std::string o = "{\"owner\": " + util::json_string(t.owner) + ", \"status\": " +
+                    util::json_string(net::status_name(t.st)) + ", \"records\": [";
+    for (std::size_t i = 0; i < t.records.size(); ++i) {
+        bool checked = false;
+        bool m = outbound::dane::leaf_match(t.records[i], r.cert_sha256, r.pubkey_sha256, checked);
+        o += std::string(i ? ", " : "") + "{\"tlsa\": " + util::json_string(outbound::dane::text(t.records[i])) +
+             ", \"usable\": " + (t.records[i].usable() ? "true" : "false") +
+             ", \"match\": " + (!checked || !r.handshake ? "null" : m ? "true" : "false") + "}";
+    }
+    return o + "]}";
+}
+void dane_text(const net::tls_sources::tlsa_report &t, const probe::result &r) {
+    const char *st = net::status_name(t.st);
+    if (t.st == outbound::dane::status::failed || t.st == outbound::dane::status::bogus) {
+        std::printf("  DANE: %s: %s (%s)\n", util::printable(t.owner, 300).c_str(), st, util::printable(t.why, 200).c_str());
+        return;
+    }
+    if (t.records.empty()) {
+        std::printf("  DANE: %s: no TLSA records (%s)\n", util::printable(t.owner, 300).c_str(), st);
+        return;
+    }
+    for (const outbound::dane::tlsa &rec : t.records) {
+        bool checked = false;
+        bool m = outbound::dane::leaf_match(rec, r.cert_sha256, r.pubkey_sha256, checked);
+        std::string verdict = !rec.usable()                 ? "not usable for SMTP"
+                              : !r.handshake                ? "no certificate to compare"
+                              : !checked                    ? "not checked here (needs the chain)"
+                              : m ? (rec.selector ? "matches the certificate's public key" : "matches the certificate")
+                                  : "does NOT match the certificate";
+        std::printf("  DANE: %s (%s%s): %s: %s\n", util::printable(t.owner, 300).c_str(), st,
+                    t.st == outbound::dane::status::secure ? ", validated" : ": not usable, unsigned",
+                    outbound::dane::text(rec).c_str(), verdict.c_str());
+    }
+}
 
 int usage() {
     std::fputs("usage: piiguard probe [--json] [--timeout SEC] [-4|-6] [--ca-file FILE]\n"
-               "                      [--profiles FILE | -c CONFIG] [--profile NAME] DESTINATION...\n"
+               "                      [--profiles FILE | -c CONFIG] [--profile NAME] [--no-dane-sts] DESTINATION...\n"
                "       piiguard probe --watch -c CONFIG [--state FILE] [--expiry-days N] [--json] [--ca-file FILE]\n"
                "DESTINATION: [host]:port, [host], host:port, or a domain (its MX hosts)\n",
                stderr);
@@ -79,6 +132,7 @@ int probe_main(int argc, char **argv) {
         else if (a == "--watch") o.watch = true;
         else if (a == "--state" && more) o.state = argv[++i];
         else if (a == "--expiry-days" && more) o.expiry_days = std::max(0, std::atoi(argv[++i]));
+        else if (a == "--no-dane-sts") o.dane_sts = false;
         else if (!a.empty() && a[0] == '-') return usage();
         else o.targets.push_back(a);
     }
@@ -132,12 +186,53 @@ int probe_main(int argc, char **argv) {
         openlog("piiguard-watch", LOG_PID, LOG_MAIL);
     }
     int findings = 0;
+    // DANE and MTA-STS: the validating resolver and HTTPS of [outbound] (-c CONFIG), else the defaults
+    std::unique_ptr<net::tls_sources> sources;
+    if (o.dane_sts && !o.watch) {
+        net::sources_config sc;
+        try {
+            if (!o.config.empty()) sc = net::sources_config::from(*conf::load_config(o.config));
+            else sc.dns.trust_anchor = conf::config().dns_trust_anchor;
+        } catch (const std::exception &e) {
+            std::fprintf(stderr, "piiguard probe: %s\n", util::printable(e.what(), 500).c_str());
+            return 2;
+        }
+        if (sc.ca_file.empty()) sc.ca_file = o.net.ca_file;
+        sc.state_dir.clear();   // a probe keeps nothing
+        sources = std::make_unique<net::tls_sources>(sc, [](int, const std::string &text) {
+            std::fprintf(stderr, "piiguard probe: %s\n", util::printable(text, 500).c_str());
+        });
+    }
     for (const std::string &t : o.targets) {
         std::vector<net::endpoint> hosts;
         if (std::string err; !net::destination_hosts(t, hosts, err)) {
             std::fprintf(stderr, "piiguard probe: %s\n", util::printable(err, 300).c_str());
             return 2;
         }
+        // MTA-STS applies to a domain destination (its MX hosts)
+        bool domain = t.find('[') == std::string::npos && t.find(':') == std::string::npos && !is_address(t);
+        std::optional<net::tls_sources::sts_report> sts;
+        if (sources && domain) {
+            std::string d = t;
+            for (char &c : d) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            sts = sources->sts_of(d);
+            if (!o.json) {
+                if (!sts->found)
+                    std::printf("%s: MTA-STS: none (%s)\n", util::printable(t, 200).c_str(), util::printable(sts->why, 300).c_str());
+                else {
+                    std::string mx;
+                    for (const std::string &m : sts->p.mx) mx += " " + m;
+                    std::printf("%s: MTA-STS: policy id %s, mode %s, max_age %ld, mx%s\n", util::printable(t, 200).c_str(),
+                                sts->id.c_str(), outbound::mta_sts::mode_name(sts->p.m), sts->p.max_age,
+                                util::printable(mx, 500).c_str());
+                }
+            }
+        }
+        auto sts_match = [&](const std::string &host) {
+            for (const std::string &m : sts->p.mx)
+                if (outbound::mta_sts::mx_matches(m, host)) return true;
+            return false;
+        };
         for (const auto &[host, port] : hosts) {
             probe::result r = net::probe_starttls(t, host, port, o.net);
             if (o.watch) {
@@ -169,8 +264,26 @@ int probe_main(int argc, char **argv) {
                                                return x.profile == o.profile && x.pass;
                                            });
             all_ok = all_ok && pass;
+            std::optional<net::tls_sources::tlsa_report> tlsa;
+            if (sources && !is_address(host)) tlsa = sources->tlsa_of(host, port);
             if (o.json) {
-                std::printf("%s\n", probe::to_json(r, g).c_str());
+                std::string j = probe::to_json(r, g);
+                if (sources && !j.empty() && j.back() == '}') {
+                    j.pop_back();
+                    j += ", \"dane\": " + (tlsa ? dane_json(*tlsa, r) : std::string("null")) + ", \"mta_sts\": ";
+                    if (!sts) j += "null";
+                    else if (!sts->found) j += "{\"error\": " + util::json_string(sts->why) + "}";
+                    else {
+                        j += "{\"id\": " + util::json_string(sts->id) + ", \"mode\": " +
+                             util::json_string(outbound::mta_sts::mode_name(sts->p.m)) +
+                             ", \"max_age\": " + std::to_string(sts->p.max_age) + ", \"mx\": [";
+                        for (std::size_t i = 0; i < sts->p.mx.size(); ++i)
+                            j += (i ? ", " : "") + util::json_string(sts->p.mx[i]);
+                        j += std::string("], \"mx_match\": ") + (sts_match(host) ? "true" : "false") + "}";
+                    }
+                    j += "}";
+                }
+                std::printf("%s\n", j.c_str());
                 continue;
             }
             std::printf("%s: %s[%s]:%d\n", util::printable(t, 200).c_str(), util::printable(host, 200).c_str(),
@@ -192,6 +305,10 @@ int probe_main(int argc, char **argv) {
                             r.name_matched ? ("match " + host).c_str() : ("do not match " + host).c_str());
                 std::printf("  sha256: %s\n  pubkey sha256: %s\n", r.cert_sha256.c_str(), r.pubkey_sha256.c_str());
             }
+            if (tlsa) dane_text(*tlsa, r);
+            if (sts && sts->found)
+                std::printf("  MTA-STS: %s %s the policy's mx patterns\n", util::printable(host, 200).c_str(),
+                            sts_match(host) ? "matches" : "does NOT match");
             for (const probe::grade &x : g)
                 std::printf("  %s: %s\n", x.profile.c_str(), x.pass ? "pass" : ("fail: " + x.reason).c_str());
             if (r.handshake)

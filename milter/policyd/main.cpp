@@ -25,6 +25,7 @@
 #include "evidence/audit_writer.h"
 #include "policyd/log.h"
 #include "policyd/server.h"
+#include "net/dns.h"
 #include "policyd/tlsmap.h"
 #include "util/printable.h"
 
@@ -132,6 +133,24 @@ int check_config(const std::string &path, bool tlspolicy)
 {
     std::vector<std::string> problems =
         conf::check_snapshot(path, tlspolicy ? conf::key_use::none : conf::key_use::audit_only);
+    if (tlspolicy && problems.empty()) {
+        // [outbound]: the resolver's trust anchor and upstream, the MTA-STS state directory
+        try {
+            auto c = conf::load_config(path);
+            std::string why;
+            if ((c->outbound_dane || c->outbound_mta_sts) &&
+                !net::check_dns_config({c->dns_trust_anchor, c->dns_forwarder}, why))
+                problems.push_back(c->located("outbound.dns_trust_anchor") + why);
+            struct stat st{};
+            if (c->outbound_mta_sts && !c->sts_state_dir.empty() &&
+                (::stat(c->sts_state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)))
+                std::fprintf(stderr, "%s: warning: [outbound] sts_state_dir %s is not a directory: MTA-STS policies "
+                                     "will be kept in memory only\n",
+                             progname, util::printable(c->sts_state_dir, 300).c_str());
+        } catch (const std::exception &e) {
+            problems.push_back(e.what());
+        }
+    }
     for (const auto &p : problems)
         std::fprintf(stderr, "%s: %s\n", progname, util::printable(p, 1000).c_str());
     if (problems.empty())

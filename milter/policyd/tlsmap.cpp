@@ -40,11 +40,23 @@ bool write_all(int fd, const std::string &s) {
 }  // namespace
 
 tlsmap::tlsmap(std::string config_path, std::shared_ptr<const conf::snapshot> snap, log &lg)
-    : config_path_(std::move(config_path)), snap_(std::move(snap)), log_(lg) {}
+    : config_path_(std::move(config_path)), snap_(std::move(snap)), log_(lg) {
+    sources_ = make_sources(*snap_->cfg);
+}
 
 std::shared_ptr<const conf::snapshot> tlsmap::current() {
     std::lock_guard<std::mutex> g(mu_);
     return snap_;
+}
+
+std::shared_ptr<net::tls_sources> tlsmap::sources() {
+    std::lock_guard<std::mutex> g(mu_);
+    return sources_;
+}
+
+std::shared_ptr<net::tls_sources> tlsmap::make_sources(const conf::config &c) {
+    return std::make_shared<net::tls_sources>(net::sources_config::from(c),
+                                              [this](int prio, const std::string &text) { log_line(prio, text); });
 }
 
 void tlsmap::log_line(int priority, const std::string &text) {
@@ -57,9 +69,11 @@ void tlsmap::reload() {
     long gen = current()->generation + 1;
     try {
         auto s = conf::load_snapshot(config_path_, gen, conf::key_use::none);
+        auto src = make_sources(*s->cfg);
         {
             std::lock_guard<std::mutex> g(mu_);
             snap_ = s;
+            sources_ = src;
         }
         log_line(LOG_INFO, "reload: configuration " + util::printable(config_path_, 300) + " loaded (generation " +
                                std::to_string(gen) + ")");
@@ -92,8 +106,10 @@ void tlsmap::serve(int in_fd, int out_fd, int idle_seconds) {
                 log_line(LOG_WARNING, "tlspolicy: malformed lookup (" + std::to_string(payload.size()) + " bytes)");
             } else {
                 std::shared_ptr<const conf::snapshot> s = current();
+                std::shared_ptr<net::tls_sources> src = sources();
                 try {
-                    outbound::lookup_result res = outbound::lookup(*s, q);
+                    outbound::lookup_result res =
+                        outbound::lookup(*s, q, [&](const std::string &key) { return src->lookup(key); });
                     reply = res.reply;
                     log_line(res.a.k == outbound::answer::kind::temp ? LOG_WARNING : LOG_INFO, res.log_line);
                 } catch (const std::exception &e) {

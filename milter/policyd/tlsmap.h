@@ -11,11 +11,15 @@
 // DESCRIPTION
 //   Answers Postfix's smtp_tls_policy_maps lookups of the piiguard
 //   transports (socketmap_table(5)), one netstring per lookup, many per
-//   connection (outbound/socketmap.h, outbound/lookup.h). Every answer is
-//   computed from memory (config, partners, profiles, the site's table),
-//   so it is immediate: Postfix waits up to 100 s for an answer and then
+//   connection (outbound/socketmap.h, outbound/lookup.h). The config,
+//   partners, profiles and the site's table are in memory; DANE and
+//   MTA-STS ([outbound]) are looked up per lookup by net/tls_sources.h
+//   (its DNS answers cached by libunbound, its MTA-STS policies in a cache
+//   kept on disk), in at most [outbound] lookup_timeout_ms, after which the
+//   answer is TEMP: Postfix waits up to 100 s for an answer and then
 //   defers, and a policy server that is down or answers TEMP keeps PII mail
-//   deferred too (fail closed, ../shared/notes/outbound-tls.md).
+//   deferred too (fail closed, ../shared/notes/outbound-tls.md). The
+//   sources are made anew with each configuration (SIGHUP).
 //
 //   Standalone: one thread per connection, at most [policyd]
 //   max_connections (a connection beyond is closed: that delivery is
@@ -34,6 +38,7 @@
 #include <string>
 
 #include "conf/snapshot.h"
+#include "net/tls_sources.h"
 #include "policyd/log.h"
 
 namespace piiguard::policyd {
@@ -48,6 +53,8 @@ public:
 
 private:
     std::shared_ptr<const conf::snapshot> current();
+    std::shared_ptr<net::tls_sources> sources();
+    std::shared_ptr<net::tls_sources> make_sources(const conf::config &c);
     void reload();
     void serve(int in_fd, int out_fd, int idle_seconds);   // idle_seconds 0: no limit
     void log_line(int priority, const std::string &text);
@@ -55,6 +62,7 @@ private:
     std::string config_path_;
     std::mutex mu_;   // guards snap_ and the log
     std::shared_ptr<const conf::snapshot> snap_;
+    std::shared_ptr<net::tls_sources> sources_;
     log &log_;
     std::atomic<int> open_{0};
 };

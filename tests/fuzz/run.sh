@@ -46,7 +46,7 @@ PY
 PIIGUARD_PDFTOTEXT=false
 export PIIGUARD_PDFTOTEXT
 
-for t in fuzz_mime fuzz_rules fuzz_scan fuzz_extract; do
+for t in fuzz_mime fuzz_rules fuzz_scan fuzz_extract fuzz_mtasts; do
     bin=obj-fuzz/$t
     # Regression inputs: each must run clean.
     if [ -d "tests/fuzz/regressions/$t" ] && [ -n "$(ls "tests/fuzz/regressions/$t")" ]; then
@@ -60,6 +60,7 @@ for t in fuzz_mime fuzz_rules fuzz_scan fuzz_extract; do
     mkdir -p "$work"
     seeds=""
     [ "$t" = fuzz_rules ] && seeds="rules tests/lint/bad"
+    [ "$t" = fuzz_mtasts ] && seeds="tests/fuzz/seeds/fuzz_mtasts"
     extra=""
     case $t in
         fuzz_extract)

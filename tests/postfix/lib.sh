@@ -293,7 +293,8 @@ pf_snippet_lines() {
 # (without one, the reinjection listener is left out), the programs are the
 # checkout's and /etc/piiguard/piiguard.toml is CONFIG (default: the
 # bundled contrib/piiguard.toml). The header checks tables are copied
-# verbatim into the instance.
+# verbatim into the instance. piiguard_dns_support_level (dnssec in the
+# snippet) is set to disabled after it, as every instance looks no name up.
 pf_edge_from_contrib() {
     _d=$PF_T/$1
     _src=$PF_ROOT/contrib/postfix
@@ -305,6 +306,8 @@ pf_edge_from_contrib() {
         sed "$_sed" "$_src/main.cf.snippet"
         echo "# ---- end of snippet; test overrides follow ----"
     } >>"$_d/etc/main.cf"
+    # no DNS in tests (a layer with a test resolver sets dnssec again: tests/dane)
+    postconf -c "$_d/etc" -e "piiguard_dns_support_level = disabled"
     {
         echo
         echo "# ---- contrib/postfix/master.cf.snippet (verbatim but paths) ----"

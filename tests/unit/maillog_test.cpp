@@ -101,6 +101,34 @@ TEST_CASE("the smtp TLS line is tied to the delivery of the same process") {
     CHECK_FALSE(m[2].deliveries.at(0).tls);
 }
 
+TEST_CASE("the policy server's answer becomes the delivery's authentication") {
+    auto m = parse({
+        "Dec  2 03:04:01 mx piiguard-policyd[9]: tlspolicy: nexthop=dane.example transport=piiguard-tls12 source=dane answer=\"OK dane-only protocols=>=TLSv1.2\" why=\"1 of 1 MX host(s) with validated TLSA\"",
+        "Dec  2 03:04:01 mx piiguard-policyd[9]: tlspolicy: nexthop=sts.example:2525 transport=piiguard-tls12 source=sts answer=\"OK secure match=mx.sts.example servername=hostname protocols=>=TLSv1.2\"",
+        "Dec  2 03:04:01 mx piiguard-policyd[9]: tlspolicy: nexthop=[relay.example]:25 transport=piiguard-tls13 source=pin answer=\"OK fingerprint match=AA protocols=>=TLSv1.3\"",
+        "Dec  2 03:04:01 mx piiguard-policyd[9]: tlspolicy: nexthop=ca.example transport=piiguard-tls12 source=floor answer=\"OK verify protocols=>=TLSv1.2\"",
+        "Dec  2 03:04:02 mx postfix/piiguard-tls12/smtp[1]: AAAAAAAAAA: to=<a@dane.example>, relay=mx.dane.example[10.0.0.1]:25, dsn=2.0.0, status=sent (ok)",
+        "Dec  2 03:04:02 mx postfix/piiguard-tls12/smtp[2]: BBBBBBBBBB: to=<b@sts.example>, relay=mx.sts.example[10.0.0.2]:2525, dsn=2.0.0, status=sent (ok)",
+        "Dec  2 03:04:02 mx postfix/piiguard-tls13/smtp[3]: CCCCCCCCCC: to=<c@elsewhere.example>, relay=relay.example[10.0.0.3]:25, dsn=2.0.0, status=sent (ok)",
+        "Dec  2 03:04:02 mx postfix/piiguard-tls12/smtp[4]: DDDDDDDDDD: to=<d@ca.example>, relay=mx.ca.example[10.0.0.4]:25, dsn=2.0.0, status=sent (ok)",
+        // another transport, and a next hop nobody asked about
+        "Dec  2 03:04:02 mx postfix/piiguard-tls13/smtp[5]: EEEEEEEEEE: to=<e@dane.example>, relay=mx.dane.example[10.0.0.1]:25, dsn=2.0.0, status=sent (ok)",
+    });
+    REQUIRE(m.size() == 5);
+    CHECK(m[0].deliveries.at(0).auth == "dane");
+    CHECK(m[1].deliveries.at(0).auth == "sts");
+    CHECK(m[2].deliveries.at(0).auth == "pin");
+    CHECK(m[3].deliveries.at(0).auth == "ca");
+    CHECK(m[4].deliveries.at(0).auth.empty());
+    // the policy server's own -f log, read after the mail log: joined when the message is emitted
+    auto late = parse({
+        "Dec  2 03:04:02 mx postfix/piiguard-tls12/smtp[1]: AAAAAAAAAA: to=<a@dane.example>, relay=mx.dane.example[10.0.0.1]:25, dsn=2.0.0, status=sent (ok)",
+        "piiguard-policyd: tlspolicy: nexthop=dane.example transport=piiguard-tls12 source=none answer=\"NOTFOUND \" why=\"transport level applies\"",
+    });
+    REQUIRE(late.size() == 1);
+    CHECK(late[0].deliveries.at(0).auth == "none");
+}
+
 TEST_CASE("interleaved queue ids, unknown programs and truncated lines") {
     auto m = parse({
         "Nov 27 03:04:01 mx postfix/smtpd[10]: connect from unknown[127.0.0.1]",

@@ -173,3 +173,80 @@ TEST_CASE("a bad entry names the file and line") {
     CHECK_THROWS(outbound::load_site_policy("/nonexistent/tls_policy"));
 }
 }
+
+TEST_SUITE("tls_answer remote") {
+TEST_CASE("DANE: dane-only, beats the site's secure and MTA-STS, loses to a pin") {
+    outbound::remote rm;
+    rm.dane = true;
+    rm.dane_why = "1 of 1 MX host(s) with validated TLSA";
+    rm.sts = true;
+    rm.sts_match = "mx.example.org";
+    outbound::inputs in{"example.org", nullptr, nullptr};
+    in.dns_sts = &rm;
+    answer a = outbound::decide(tls12(auth::dane_or_sts), in);
+    CHECK(outbound::reply_text(a) == "OK dane-only protocols=>=TLSv1.2");
+    CHECK(a.source == "dane");
+    CHECK(a.why == rm.dane_why);
+    conf::partner p;
+    p.domain = "example.org";
+    p.pins = {pin1};
+    in.partner = &p;
+    CHECK(outbound::decide(tls12(), in).source == "pin");
+    CHECK_FALSE(outbound::needs_remote(in));   // a pin: no DNS needed
+}
+
+TEST_CASE("MTA-STS enforce: secure match= servername=hostname, with the transport's floor") {
+    outbound::remote rm;
+    rm.sts = true;
+    rm.sts_match = "mx.example.org:.backup.example.org";
+    outbound::inputs in{"example.org", nullptr, nullptr};
+    in.dns_sts = &rm;
+    answer a = outbound::decide(tls13(auth::dane_or_sts), in);
+    CHECK(outbound::reply_text(a) == "OK secure match=mx.example.org:.backup.example.org servername=hostname protocols=>=TLSv1.3");
+    CHECK(a.source == "sts");
+    // MTA-STS beats a verify floor
+    CHECK(outbound::decide(tls12(auth::verify), in).source == "sts");
+}
+
+TEST_CASE("undecided DANE or MTA-STS: TEMP unless something at least as strong is known") {
+    outbound::remote rm;
+    rm.dane_temp = true;
+    rm.dane_why = "DNSSEC validation failed (bogus)";
+    outbound::inputs in{"example.org", nullptr, nullptr};
+    in.dns_sts = &rm;
+    answer a = outbound::decide(tls12(), in);   // even under an encrypt floor
+    CHECK(a.k == answer::kind::temp);
+    CHECK(a.source == "dane");
+    outbound::entry fp = site("fingerprint match=AA:BB");
+    in.site = &fp;
+    CHECK(outbound::decide(tls12(), in).k == answer::kind::ok);   // a fingerprint beats DANE
+    outbound::remote st;
+    st.sts_temp = true;
+    outbound::entry sec = site("secure match=mx.example.org");
+    outbound::inputs in2{"example.org", nullptr, &sec};
+    in2.dns_sts = &st;
+    CHECK(outbound::decide(tls12(), in2).k == answer::kind::ok);   // secure is as strong as MTA-STS
+    in2.site = nullptr;
+    CHECK(outbound::decide(tls12(auth::verify), in2).k == answer::kind::temp);
+}
+
+TEST_CASE("no DANE and MTA-STS testing: the floor decides and says why") {
+    outbound::remote rm;
+    rm.dane_why = "MX or address records not DNSSEC-signed";
+    rm.sts_why = "policy id 1 mode testing max_age 86400 (fetched): not enforced";
+    outbound::inputs in{"example.org", nullptr, nullptr};
+    in.dns_sts = &rm;
+    answer a = outbound::decide(tls12(auth::dane_or_sts), in);
+    CHECK(a.k == answer::kind::temp);
+    CHECK(a.source == "floor");
+    CHECK(a.why.find("mode testing") != std::string::npos);
+    CHECK(outbound::decide(tls12(), in).k == answer::kind::notfound);
+    // parent keys never use what was looked up for the domain
+    outbound::remote yes;
+    yes.dane = true;
+    outbound::inputs parent{".example.org", nullptr, nullptr};
+    parent.dns_sts = &yes;
+    CHECK(outbound::decide(tls12(), parent).k == answer::kind::notfound);
+    CHECK_FALSE(outbound::needs_remote(parent));
+}
+}

@@ -136,6 +136,21 @@ void set_socket(reader &r, const toml::node &n, const param_row &p, std::string 
     std::string why;
     if (!check_socket(out, why)) r.fail(n, p.name, why);
 }
+// set_forwarder - "IP" or "IP@PORT" (IPv4 or IPv6 literal), or ""
+void set_forwarder(reader &r, const toml::node &n, const param_row &p, config &c) {
+    std::string v = r.str(n, p.name);
+    if (!v.empty()) {
+        std::string addr = v.substr(0, v.find('@'));
+        cidr block;
+        if (addr.find('/') != std::string::npos || !cidr::parse(addr, block)) r.fail(n, p.name, "not an IP address");
+        if (addr.size() < v.size()) {
+            std::string port = v.substr(addr.size() + 1);
+            bool digits = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos;
+            if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) r.fail(n, p.name, "bad port after '@'");
+        }
+    }
+    c.dns_forwarder = v;
+}
 template <std::size_t util::limits::*M>
 void set_limit(reader &r, const toml::node &n, const param_row &p, config &c) {
     c.limits.*M = static_cast<std::size_t>(r.integer(n, p.name, p.min, p.max));
@@ -495,6 +510,43 @@ const param_row rows[] = {
      "matches subdomains), for partners without pins",
      nullptr, ITEM((it.peer->match = cert_names(r, n, p.name)))},
 
+    {"outbound.dane", "bool", "true", 0, 0, "",
+     "piiguard-policyd -m tlspolicy answers dane-only for a next hop whose MX hosts have DNSSEC-validated TLSA "
+     "records (the piiguard transports need smtp_dns_support_level = dnssec)",
+     SET((c.outbound_dane = r.boolean(n, p.name))), nullptr},
+    {"outbound.mta_sts", "bool", "true", 0, 0, "",
+     "piiguard-policyd -m tlspolicy answers \"secure match=MX-PATTERNS servername=hostname\" for a next hop whose "
+     "domain publishes an MTA-STS policy in enforce mode (RFC 8461)",
+     SET((c.outbound_mta_sts = r.boolean(n, p.name))), nullptr},
+    {"outbound.dns_trust_anchor", "path", "/usr/share/dns/root.key", 0, 0, "",
+     "DNSSEC trust anchor file (DS or DNSKEY records in zone file format; Debian's dns-root-data keeps the root's "
+     "current); \"\" = no validation, so no DANE",
+     SET((c.dns_trust_anchor = r.path(n, p.name, true))), nullptr},
+    {"outbound.dns_forwarder", "string", "empty", 0, 0, "",
+     "upstream DNS server the validating resolver (libunbound) asks, \"IP\" or \"IP@PORT\"; it must pass DNSSEC "
+     "records through; \"\" = the nameservers of /etc/resolv.conf",
+     SET(set_forwarder(r, n, p, c)), nullptr},
+    {"outbound.dns_timeout_ms", "int", "3000", 100, 60000, "", "milliseconds one DNS query may take",
+     SET((c.dns_timeout_ms = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound.lookup_timeout_ms", "int", "8000", 200, 90000, "",
+     "milliseconds one TLS policy lookup may take in all (DNS and MTA-STS fetch); past it the answer is TEMP (the "
+     "mail is deferred; Postfix itself gives up after 100 s)",
+     SET((c.lookup_timeout_ms = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound.https_ca_file", "path", "empty", 0, 0, "",
+     "CA certificates (PEM) that MTA-STS policy hosts are verified against; \"\" = the system store",
+     SET((c.https_ca_file = r.path(n, p.name, true))), nullptr},
+    {"outbound.sts_fetch_timeout_ms", "int", "5000", 100, 60000, "",
+     "milliseconds one MTA-STS policy fetch may take (connect, TLS handshake, GET)",
+     SET((c.sts_fetch_timeout_ms = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound.sts_refresh", "int", "86400", 60, 31557600, "",
+     "seconds after which a cached MTA-STS policy is fetched again (also when half its max_age has passed, or "
+     "its TXT id changed); a failed fetch keeps the cached policy until its max_age",
+     SET((c.sts_refresh = static_cast<int>(r.integer(n, p.name, p.min, p.max)))), nullptr},
+    {"outbound.sts_state_dir", "path", "/var/lib/piiguard", 0, 0, "",
+     "directory of the MTA-STS policy cache (mta-sts.cache), writable by policyd.user, so that a restart keeps "
+     "the policies; \"\" = memory only",
+     SET((c.sts_state_dir = r.path(n, p.name, true))), nullptr},
+
     {"limits.header_line_bytes", "int", "65536", 998, 16777216, "", "longest unfolded header line scanned whole",
      set_limit<&util::limits::header_line_bytes>, nullptr},
     {"limits.header_section_bytes", "int", "1048576", 1024, 67108864, "", "largest header section of one MIME entity",
@@ -548,7 +600,7 @@ const param_row rows[] = {
 #undef SET
 #undef ITEM
 
-constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "routing", "outbound_check", "audit", "policyd", "limits"};
+constexpr std::string_view sections[] = {"general", "milter", "exempt", "trace", "routing", "outbound_check", "audit", "policyd", "outbound", "limits"};
 
 // find_row - the row called name, nullptr if none
 const param_row *find_row(std::string_view name) {

@@ -23,7 +23,8 @@
 //   path, an after-queue content filter: route/route.h), [outbound_check]
 //   (early answer for next hops known to lack the outbound TLS:
 //   destinations/destinations.h),
-//   [audit] (decision log), [policyd] (socket, partners), [limits]
+//   [audit] (decision log), [policyd] (socket, partners), [outbound]
+//   (DNSSEC resolver, DANE, MTA-STS for piiguard-policyd -m tlspolicy), [limits]
 //   (util/limits.h). Relative paths are taken relative to the directory of
 //   the config file, so a checkout's contrib/piiguard.toml runs in place.
 //
@@ -174,6 +175,18 @@ struct config {
     std::string policyd_audit_key_state;          // its key state; "" = [audit] key_state unless it has its own key
     std::string policyd_audit_key_id = "p1";      // key id written into the policy daemon's audit records
     std::vector<partner> partners;               // [[policyd.partner]]
+
+    // [outbound] DANE and MTA-STS for the piiguard transports (piiguard-policyd -m tlspolicy)
+    bool outbound_dane = true;                     // look up TLSA records (answer dane-only)
+    bool outbound_mta_sts = true;                  // fetch MTA-STS policies (answer secure match=)
+    std::string dns_trust_anchor = "/usr/share/dns/root.key";   // DNSSEC trust anchor file ("" = no validation)
+    std::string dns_forwarder;                     // "IP" or "IP@PORT"; "" = the nameservers of /etc/resolv.conf
+    int dns_timeout_ms = 3000;                     // one DNS query
+    int lookup_timeout_ms = 8000;                  // one whole socketmap lookup (DNS and HTTPS); then TEMP
+    std::string https_ca_file;                     // CA file for MTA-STS policy hosts; "" = the system store
+    int sts_fetch_timeout_ms = 5000;               // one MTA-STS policy fetch (connect, TLS, GET)
+    int sts_refresh = 86400;                       // seconds after which a cached policy is fetched again
+    std::string sts_state_dir = "/var/lib/piiguard";   // the MTA-STS cache file lives here; "" = memory only
 
     // [limits]
     util::limits limits;

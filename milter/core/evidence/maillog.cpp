@@ -273,6 +273,78 @@ message_evidence &maillog_parser::msg(std::string_view qid, const log_prefix &p)
     return it->second.second;
 }
 
+// word - the value of a " key=value" field ended by a space
+static std::string_view word(std::string_view s, std::string_view key) {
+    std::size_t at = 0;
+    while ((at = s.find(key, at)) != std::string_view::npos) {
+        if (at == 0 || s[at - 1] == ' ') {
+            std::string_view v = s.substr(at + key.size());
+            return v.substr(0, v.find(' '));
+        }
+        at += key.size();
+    }
+    return {};
+}
+
+// on_tlspolicy - "tlspolicy: nexthop=KEY transport=T source=S answer="OK LEVEL ..."" (piiguard-policyd)
+void maillog_parser::on_tlspolicy(std::string_view text) {
+    std::size_t at = text.find("tlspolicy: nexthop=");
+    if (at == std::string_view::npos) return;
+    text.remove_prefix(at + 11);
+    std::string_view key = word(text, "nexthop="), transport = word(text, "transport="), source = word(text, "source=");
+    std::size_t ans = text.find(" answer=\"");
+    if (key.empty() || transport.empty() || ans == std::string_view::npos) return;
+    std::string_view answer = text.substr(ans + 9);
+    std::string auth;
+    if (starts(answer, "OK fingerprint")) auth = "pin";
+    else if (starts(answer, "OK dane-only")) auth = "dane";
+    else if (starts(answer, "OK secure") || starts(answer, "OK verify")) auth = source == "sts" ? "sts" : "ca";
+    else if (starts(answer, "NOTFOUND")) auth = "none";
+    else return;   // TEMP / PERM: no delivery follows
+    // "[host]:port" / "host:port" / "host" => "host:port" or "host:"
+    std::string host;
+    std::string_view port;
+    if (starts(key, "[")) {
+        std::size_t close = key.find(']');
+        if (close == std::string_view::npos) return;
+        host = std::string(key.substr(1, close - 1));
+        if (key.size() > close + 1 && key[close + 1] == ':') port = key.substr(close + 2);
+    } else {
+        std::size_t colon = key.find(':');
+        host = std::string(key.substr(0, colon));
+        if (colon != std::string_view::npos) port = key.substr(colon + 1);
+    }
+    for (char &c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (tls_policy_.size() > 10000) tls_policy_.clear();
+    tls_policy_[std::string(transport) + " " + host + ":" + std::string(port)] = auth;
+}
+
+// auth_for - the latest lookup for the delivery's transport and next hop ("" if none)
+std::string maillog_parser::auth_for(const delivery &d) const {
+    std::string_view transport = d.transport;
+    if (std::size_t slash = transport.rfind('/'); slash != std::string_view::npos) transport.remove_prefix(slash + 1);
+    std::string rcpt_domain = d.recipient.substr(d.recipient.rfind('@') + 1);
+    for (char &c : rcpt_domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    // relay "host[addr]:port"
+    std::string_view relay = d.relay;
+    std::string relay_host(relay.substr(0, relay.find('[')));
+    for (char &c : relay_host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    std::string relay_port;
+    if (std::size_t close = relay.rfind("]:"); close != std::string_view::npos) relay_port = std::string(relay.substr(close + 2));
+    for (const std::string &h : {rcpt_domain, relay_host})
+        for (const std::string &port : {relay_port, std::string()}) {
+            auto it = tls_policy_.find(std::string(transport) + " " + h + ":" + port);
+            if (it != tls_policy_.end()) return it->second;
+        }
+    return "";
+}
+
+// resolve_auth - deliveries still without an authentication (policy log read later)
+void maillog_parser::resolve_auth(message_evidence &m) const {
+    for (delivery &d : m.deliveries)
+        if (d.auth.empty() && d.network) d.auth = auth_for(d);
+}
+
 // finished - the message will be emitted once the grace period has passed
 void maillog_parser::finished(const std::string &qid, std::int64_t t) {
     done_.emplace(t, qid);
@@ -286,6 +358,7 @@ void maillog_parser::flush(std::int64_t now) {
         if (it == open_.end()) continue;
         message_evidence m = std::move(it->second.second);
         open_.erase(it);
+        resolve_auth(m);
         sink_(std::move(m));
     }
 }
@@ -350,6 +423,7 @@ void maillog_parser::on_delivery(const log_prefix &p, std::string_view qid, std:
         auto c = by_peer_.find(std::string(relay));
         if (c != by_peer_.end()) d.tls = c->second;
     }
+    if (d.network) d.auth = auth_for(d);
     m.deliveries.push_back(std::move(d));
 }
 
@@ -438,7 +512,12 @@ void maillog_parser::feed(std::string_view line) {
         if (p.time_us) last_time_ = p.time_us;
         ++stats_.recognised;
     } else {
-        // Not a syslog line: maybe the milter's own stderr log; look for the piiguard marker.
+        // Not a syslog line: maybe the milter's or the policy server's own stderr log.
+        if (line.find("tlspolicy: nexthop=") != std::string_view::npos) {
+            ++stats_.policy_lines;
+            on_tlspolicy(line);
+            return;
+        }
         std::size_t at = line.find(": piiguard: ");
         if (at == std::string_view::npos) {
             ++stats_.unparsed;
@@ -463,6 +542,10 @@ void maillog_parser::feed(std::string_view line) {
             by_peer_[peer] = t;
             if (by_peer_.size() > 10000) by_peer_.clear();
         }
+    }
+    if (starts(text, "tlspolicy: nexthop=")) {
+        ++stats_.policy_lines;
+        on_tlspolicy(text);
     }
     if (starts(text, "NOQUEUE: ")) {
         if (text.find("piiguard-policy: ") != std::string_view::npos) ++stats_.policy_lines;
@@ -490,6 +573,7 @@ void maillog_parser::finish() {
     std::sort(order.begin(), order.end());
     for (auto &[o, q] : order) {
         auto it = open_.find(q);
+        resolve_auth(it->second.second);
         sink_(std::move(it->second.second));
         open_.erase(it);
     }

@@ -29,6 +29,14 @@
 //   logs it without a queue id), milter-reject / milter-hold lines, and
 //   piiguard lines (pii, profile, problem, verdict, outbound).
 //
+//   piiguard-policyd's TLS policy lookups ("tlspolicy: nexthop=KEY
+//   transport=T source=S answer=\"OK LEVEL ...\"", syslog or its -f log)
+//   carry no queue id (Postfix sends none): a delivery by transport T gets
+//   the authentication of the latest lookup by T whose next hop is the
+//   recipient's domain or the relay's host name (with the relay's port,
+//   when the key has one), seen before the delivery line or, when the
+//   policy log is read after the mail log, before the message is emitted.
+//
 //   A message is emitted when it is finished (qmgr "removed", or rejected by
 //   a milter) and a grace period has passed (lines from other files, such as
 //   a separate milter log, may still come for it), or at finish(). Memory is
@@ -82,6 +90,12 @@ struct delivery {
     std::string day;
     bool network = false;          // relay is a host[address]
     std::optional<hop_tls> tls;
+    // The server authentication piiguard-policyd -m tlspolicy asked for this
+    // delivery (its "tlspolicy: nexthop=... answer=..." line): pin
+    // (fingerprint), dane (dane-only), sts (MTA-STS secure), ca (verify or
+    // secure by names), none (NOTFOUND: the transport's encrypt); "" = no
+    // lookup line seen for its next hop.
+    std::string auth;
 };
 
 struct message_evidence {
@@ -134,6 +148,9 @@ private:
     void on_piiguard(const log_prefix &p, std::string_view qid, std::string_view rest);
     void on_queue_line(const log_prefix &p, std::string_view qid, std::string_view rest);
     void finished(const std::string &qid, std::int64_t t);
+    void on_tlspolicy(std::string_view text);
+    void resolve_auth(message_evidence &m) const;
+    std::string auth_for(const delivery &d) const;
     void flush(std::int64_t now);
 
     sink sink_;
@@ -145,6 +162,7 @@ private:
     std::unordered_map<std::string, smtpd_conn> smtpd_;   // "program[pid]"
     std::unordered_map<std::string, smtp_proc> smtp_;
     std::unordered_map<std::string, hop_tls> by_peer_;   // cached connections (conn_use > 1)
+    std::unordered_map<std::string, std::string> tls_policy_;   // "transport host:port" => auth of the latest lookup
     maillog_stats stats_;
 };
 

@@ -8,7 +8,7 @@
 
 namespace piiguard::outbound {
 
-lookup_result lookup(const conf::snapshot &s, const request &q) {
+lookup_result lookup(const conf::snapshot &s, const request &q, const remote_fn &remote_of) {
     lookup_result r;
     const tls::outbound_level *level = nullptr;
     for (const tls::outbound_level &o : s.profile_defs.outbound_levels)
@@ -25,11 +25,17 @@ lookup_result lookup(const conf::snapshot &s, const request &q) {
         std::string folded = q.key;   // Postfix table keys are case-insensitive
         for (char &c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         inputs in{q.key, find_partner(*s.cfg, q.key), s.site_policy ? s.site_policy->find(folded) : nullptr};
+        remote rm;
+        if (remote_of && needs_remote(in)) {
+            rm = remote_of(folded);
+            in.dns_sts = &rm;
+        }
         r.a = decide(f, in);
         r.reply = reply_text(r.a);
     }
     r.log_line = "tlspolicy: nexthop=" + key + " transport=" + util::printable(q.name, 64) + " source=" + r.a.source +
                  " answer=\"" + util::printable(r.reply, 400) + "\"";
+    if (!r.a.why.empty() && r.a.k != answer::kind::temp) r.log_line += " why=\"" + util::printable(r.a.why, 400) + "\"";
     return r;
 }
 

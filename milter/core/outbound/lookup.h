@@ -15,10 +15,15 @@
 //   the next hop ([[policyd.partner]] nexthop or domain), the site's own
 //   table entry ([policyd] site_tls_policy) and the floor go to
 //   tls_answer.h's decide(). An unknown map name is answered PERM (Postfix
-//   then defers: fail closed). The log line names the next hop, the
-//   transport, the source that decided and the answer; no message data.
+//   then defers: fail closed). When DANE or MTA-STS could change the
+//   answer (tls_answer.h needs_remote), remote_of(key) says what DNS and
+//   MTA-STS know (policyd: net/tls_sources.h, bounded in time); without
+//   it they are not consulted. The log line names the next hop, the
+//   transport, the source that decided (pin, partner, site, dane, sts,
+//   floor, none), the answer and why; no message data.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "conf/snapshot.h"
@@ -33,6 +38,7 @@ struct lookup_result {
     std::string log_line;   // "tlspolicy: nexthop=... transport=... source=... answer=..."
 };
 
-lookup_result lookup(const conf::snapshot &s, const request &q);
+using remote_fn = std::function<remote(const std::string &key)>;
+lookup_result lookup(const conf::snapshot &s, const request &q, const remote_fn &remote_of = {});
 
 }  // namespace piiguard::outbound

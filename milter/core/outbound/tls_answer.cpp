@@ -180,24 +180,59 @@ answer decide(const floor &f, const inputs &in) {
     }
     if (in.site && strength(in.site->lv) > strength(level::encrypt)) cands.push_back({*in.site, "site"});
     bool parent_key = in.key.starts_with('.');
+    const remote *rm = parent_key ? nullptr : in.dns_sts;
+    if (rm && rm->dane) cands.push_back({{level::dane_only, {}}, "dane"});
+    if (rm && rm->sts && !rm->sts_match.empty()) {
+        candidate c{{level::secure, {}}, "sts"};
+        c.e.attrs.emplace_back("match", rm->sts_match);
+        c.e.attrs.emplace_back("servername", "hostname");
+        cands.push_back(std::move(c));
+    }
     if (!parent_key && f.required == auth::verify) cands.push_back({{level::verify, {}}, "floor"});
 
     const candidate *best = nullptr;
     for (const candidate &c : cands)
         if (!best || strength(c.e.lv) > strength(best->e.lv)) best = &c;
-    if (best) return ok(*best, f);
-
     answer a;
+    // an undecided source that could have given more than the best known: TEMP
+    if (rm && rm->dane_temp && (!best || strength(best->e.lv) < strength(level::dane_only))) {
+        a.k = answer::kind::temp;
+        a.source = "dane";
+        a.why = "DANE undecided for " + in.key + ": " + rm->dane_why;
+        return a;
+    }
+    if (rm && rm->sts_temp && (!best || strength(best->e.lv) < strength(level::secure))) {
+        a.k = answer::kind::temp;
+        a.source = "sts";
+        a.why = "MTA-STS undecided for " + in.key + ": " + rm->sts_why;
+        return a;
+    }
+    if (best) {
+        answer r = ok(*best, f);
+        if (best->source == "dane" && rm) r.why = rm->dane_why;
+        if (best->source == "sts" && rm) r.why = rm->sts_why;
+        return r;
+    }
+
     if (!parent_key && f.required == auth::dane_or_sts) {
         a.k = answer::kind::temp;
         a.source = "floor";
         a.why = "no DANE, MTA-STS or pinned certificate known for " + in.key + " (" + f.transport +
                 " requires dane-or-sts)";
+        if (rm) a.why += "; dane: " + rm->dane_why + "; sts: " + rm->sts_why;
         return a;
     }
     a.source = "none";
     a.why = parent_key ? "parent domain key" : "transport level applies";
+    if (rm && !parent_key) a.why += "; dane: " + rm->dane_why + "; sts: " + rm->sts_why;
     return a;
+}
+
+bool needs_remote(const inputs &in) {
+    if (in.key.starts_with('.')) return false;
+    if (in.partner && !in.partner->pins.empty()) return false;
+    if (in.site && in.site->lv == level::fingerprint) return false;
+    return true;
 }
 
 // reply_text - "OK value", "NOTFOUND ", "TEMP reason"

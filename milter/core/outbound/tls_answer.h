@@ -26,11 +26,20 @@
 //                    stronger than "encrypt" (verify, secure, dane-only,
 //                    fingerprint); weaker entries (none, may, dane,
 //                    encrypt) are ignored: the transport is stronger
+//     dane           dane-only, when the next hop's MX hosts have
+//                    DNSSEC-validated TLSA records (dns_sts->dane)
+//     sts            secure match=PATTERNS servername=hostname, from an
+//                    MTA-STS policy in enforce mode (dns_sts->sts)
 //     floor          the outbound level's auth: verify => "verify";
 //                    dane-or-sts => no answer above means TEMP (the mail
 //                    stays deferred: Postfix logs "client TLS configuration
 //                    problem", our log says why); encrypt => NOTFOUND (the
 //                    transport's own mandatory encrypt applies)
+//
+//   DANE or MTA-STS that could not be decided (a bogus DNSSEC answer, a
+//   lookup past its deadline: dns_sts->*_temp) makes the answer TEMP unless
+//   a candidate at least as strong as the undecided one is known (a pin
+//   beats DANE; a pin, a partner or DANE beats MTA-STS).
 //
 //   Strength: fingerprint > dane-only > secure > verify > encrypt; the first
 //   of equal strength wins in the order above. Every OK answer carries
@@ -77,21 +86,35 @@ struct floor {
     auth required = auth::encrypt;
 };
 
+// What DNS (DANE) and MTA-STS say about a next hop (net/tls_sources.h).
+struct remote {
+    bool dane = false;          // dane-only: validated, usable TLSA records
+    bool dane_temp = false;     // bogus, failed or out of time: undecided
+    std::string dane_why;
+    bool sts = false;           // an MTA-STS policy in enforce mode
+    bool sts_temp = false;      // out of time
+    std::string sts_match;      // postfix_match() of its patterns
+    std::string sts_why;
+};
+
 struct inputs {
     std::string key;                               // the next hop as Postfix sends it
     const conf::partner *partner = nullptr;        // the partner for this next hop, if any
     const entry *site = nullptr;                   // the site's own entry, if any
+    const remote *dns_sts = nullptr;               // DANE and MTA-STS, when looked up
 };
 
 struct answer {
     enum class kind { ok, notfound, temp } k = kind::notfound;
     std::string value;    // the entry after "OK "
-    std::string source;   // pin, partner, site, floor, none
+    std::string source;   // pin, partner, site, dane, sts, floor, none
     std::string why;      // for temp, and for the log
 };
 
 // decide - the answer for one lookup
 answer decide(const floor &f, const inputs &in);
+// needs_remote - would DANE or MTA-STS change the answer? (no: a pin, or a parent-domain key)
+bool needs_remote(const inputs &in);
 // reply_text - "OK value", "NOTFOUND ", "TEMP reason"
 std::string reply_text(const answer &a);
 // nexthop_host - "[mx.example.org]:25" => "mx.example.org"; "example.org" => "example.org"
