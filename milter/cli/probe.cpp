@@ -68,6 +68,29 @@ bool is_address(const std::string &h) {
     return !h.empty() && (h.find(':') != std::string::npos || h.find_first_not_of("0123456789.") == std::string::npos);
 }
 
+// learn_dane_sts - what the DANE and MTA-STS lookups say of the host r reached
+// (tlsa, sts: null when not looked up; named: the policy's mx patterns name it)
+void learn_dane_sts(probe::result &r, const net::tls_sources::tlsa_report *tlsa,
+                    const net::tls_sources::sts_report *sts, bool named) {
+    if (tlsa && (tlsa->st == outbound::dane::status::secure || tlsa->st == outbound::dane::status::insecure)) {
+        r.dane = "none";
+        if (tlsa->st == outbound::dane::status::secure && !tlsa->records.empty()) {
+            r.dane = "mismatch";
+            for (const outbound::dane::tlsa &rec : tlsa->records) {
+                bool checked = false;
+                if (r.handshake && outbound::dane::leaf_match(rec, r.cert_sha256, r.pubkey_sha256, checked) && checked)
+                    r.dane = "match";
+            }
+        }
+    }
+    r.dane_matched = r.dane == "match";
+    // none: no policy announced, or one that does not name the host; a lookup
+    // or fetch that failed says nothing (-), so that it is no "change"
+    if (sts && sts->found) r.sts = named ? outbound::mta_sts::mode_name(sts->p.m) : "none";
+    else if (sts && sts->answered && !sts->announced) r.sts = "none";
+    r.sts_enforced = r.handshake && r.sts == "enforce" && r.chain_verified && r.name_matched;
+}
+
 // dane_json / dane_text - the TLSA records of one host and whether they match what it showed
 std::string dane_json(const net::tls_sources::tlsa_report &t, const probe::result &r) {
     std::string o = "{\"owner\": " + util::json_string(t.owner) + ", \"status\": " +
@@ -188,7 +211,7 @@ int probe_main(int argc, char **argv) {
     int findings = 0;
     // DANE and MTA-STS: the validating resolver and HTTPS of [outbound] (-c CONFIG), else the defaults
     std::unique_ptr<net::tls_sources> sources;
-    if (o.dane_sts && !o.watch) {
+    if (o.dane_sts) {
         net::sources_config sc;
         try {
             if (!o.config.empty()) sc = net::sources_config::from(*conf::load_config(o.config));
@@ -235,6 +258,9 @@ int probe_main(int argc, char **argv) {
         };
         for (const auto &[host, port] : hosts) {
             probe::result r = net::probe_starttls(t, host, port, o.net);
+            std::optional<net::tls_sources::tlsa_report> tlsa;
+            if (sources && !is_address(host)) tlsa = sources->tlsa_of(host, port);
+            learn_dane_sts(r, tlsa ? &*tlsa : nullptr, sts ? &*sts : nullptr, sts && sts->found && sts_match(host));
             if (o.watch) {
                 auto it = last.find(host + ":" + std::to_string(port));
                 std::vector<probe::finding> f =
@@ -264,8 +290,6 @@ int probe_main(int argc, char **argv) {
                                                return x.profile == o.profile && x.pass;
                                            });
             all_ok = all_ok && pass;
-            std::optional<net::tls_sources::tlsa_report> tlsa;
-            if (sources && !is_address(host)) tlsa = sources->tlsa_of(host, port);
             if (o.json) {
                 std::string j = probe::to_json(r, g);
                 if (sources && !j.empty() && j.back() == '}') {

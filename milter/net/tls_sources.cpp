@@ -121,12 +121,14 @@ tls_sources::sts_report tls_sources::sts_of(const std::string &domain) {
     dns_answer t = dns_->query("_mta-sts." + domain, rr_txt, step(deadline, cfg_.dns_timeout_ms));
     if (t.status == status::failed || t.status == status::bogus)
         return r.why = std::string("TXT _mta-sts.") + domain + ": " + status_name(t.status) + " " + t.why, r;
+    r.answered = true;
     std::vector<std::string> txts;
     for (const std::string &rd : t.rdata) {
         std::string s;
         if (outbound::dane::parse_txt(rd, s)) txts.push_back(std::move(s));
     }
     if (!sts_ns::parse_txt_records(txts, r.id, r.why)) return r;
+    r.announced = true;
     r.found = fetch(domain, deadline, r.p, r.why);
     return r;
 }

@@ -89,6 +89,8 @@ public:
     tlsa_report tlsa_of(const std::string &host, int port);
     struct sts_report {
         bool found = false;        // a policy was fetched and parsed
+        bool answered = false;     // the TXT lookup got a definite (validated or insecure) answer
+        bool announced = false;    // ... with a v=STSv1 record
         std::string id, why;       // the TXT id; why not found
         outbound::mta_sts::policy p;
     };

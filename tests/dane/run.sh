@@ -605,6 +605,10 @@ EOF2
         grep -q "MTA-STS: mx.sts.pgd.example matches the policy's mx patterns" "$N/probe-sts.txt" &&
         grep -q "DANE: _25._tcp.mx.sts.pgd.example: no TLSA records (secure)" "$N/probe-sts.txt" ||
         { fail "sts: $(grep -i 'sts\|dane' "$N/probe-sts.txt" | head -n 3 | tr '\n' ' ' | cut -c1-300)"; return 1; }
+    # grades: hipaa's outbound level requires DANE or MTA-STS here
+    grep -q "^  hipaa: pass$" "$N/probe-dane-ok.txt" && grep -q "^  hipaa: pass$" "$N/probe-sts.txt" &&
+        grep -q "^  hipaa: fail: needs DANE or MTA-STS" "$N/probe-dane-bad.txt" ||
+        { fail "grades: $(grep -h '^  hipaa: ' "$N/probe-dane-ok.txt" "$N/probe-sts.txt" "$N/probe-dane-bad.txt" | tr '\n' ' ' | cut -c1-300)"; return 1; }
     python3 - "$N" <<'PY' >"$N/json.check" 2>&1 || { fail "json: $(tail -n 2 "$N/json.check" | tr '\n' ' ' | cut -c1-300)"; return 1; }
 import json, sys
 n = sys.argv[1]
@@ -618,7 +622,7 @@ assert m["mode"] == "enforce" and m["max_age"] == 86400 and m["mx_match"] is Tru
 assert sts["dane"]["records"] == [] and sts["dane"]["status"] == "secure", sts["dane"]
 assert ok["mta_sts"] == {"error": "no v=STSv1 TXT record"}, ok["mta_sts"]
 PY
-    grep -h "DANE:\|MTA-STS:" "$N/probe-dane-ok.txt" "$N/probe-dane-bad.txt" "$N/probe-sts.txt" | cut -c1-200 | sed 's/^/     /'
+    grep -h "DANE:\|MTA-STS:\|  hipaa: " "$N/probe-dane-ok.txt" "$N/probe-dane-bad.txt" "$N/probe-sts.txt" | cut -c1-200 | sed 's/^/     /'
 }
 v_values() {
     for _v in "943 476 5919" "9434765919" "219-09-9999" "219099999"; do
@@ -643,7 +647,7 @@ scenario "10 MTA-STS fetch failing with a cached policy (new id, restart): cache
 scenario "10b lookup times: fresh DANE and cached MTA-STS answers in well under a second" t_fast
 scenario "11 DNS that never answers: TEMP after lookup_timeout_ms (1.5 s), never a hang" t_slow
 scenario "12 audit report: per delivery Postfix's trust and the policy source (dane, sts, none)" a_report
-scenario "13 piiguard probe: DANE match / mismatch / none, MTA-STS policy and MX match (netns)" p_probe
+scenario "13 piiguard probe: DANE match / mismatch / none, MTA-STS policy and MX match, graded (netns)" p_probe
 scenario "14 piiguard-policyd -m tlspolicy -n: an unreadable trust anchor is an error" n_anchor
 scenario "15 no PII value in any log, state file or report" v_values
 echo "($(($(date +%s) - START)) s; logs in tests/out/dane/)"

@@ -71,6 +71,21 @@ TEST_CASE("reasons in words, in the order an admin fixes them") {
     tls::outbound_level dane = encrypt;
     dane.auth = "dane-or-sts";
     CHECK_FALSE(probe::grade_one(tls13(), hipaa, cp, &dane).pass);
+    CHECK(probe::grade_one(tls13(), hipaa, cp, &dane).reason.starts_with("needs DANE or MTA-STS"));
+
+    // DANE or an enforced MTA-STS policy authenticates the host, as policyd answers it
+    r = tls13();
+    r.dane_matched = true;
+    CHECK(probe::grade_one(r, hipaa, cp, &dane).pass);
+    r.chain_verified = false;  // DANE-EE: a self-signed certificate is fine
+    r.verify_error = "self-signed certificate";
+    CHECK(probe::grade_one(r, hipaa, cp, &verify).pass);
+    r = tls13();
+    r.sts_enforced = true;
+    CHECK(probe::grade_one(r, hipaa, cp, &dane).pass);
+    r.version = "TLSv1.1";  // authentication does not lift the protocol floor
+    r.cipher = "ECDHE-RSA-AES256-SHA";
+    CHECK(probe::grade_one(r, hipaa, cp, &dane).reason == "TLSv1.1 only (needs TLSv1.2)");
 }
 
 TEST_CASE("partner entry and JSON") {
@@ -130,5 +145,51 @@ TEST_CASE("state round trip and each finding") {
     f = probe::compare(&was, gone, 30);
     REQUIRE(f.size() == 1);
     CHECK(f[0].kind == "unreachable");
+}
+
+TEST_CASE("DANE and MTA-STS appearing and disappearing") {
+    probe::result r = tls13();
+    r.dane = "match";
+    r.sts = "enforce";
+    std::map<std::string, probe::seen> st = probe::parse_state(probe::state_line(r));
+    REQUIRE(st.size() == 1);
+    const probe::seen was = st.begin()->second;
+    CHECK(was.dane == "match");
+    CHECK(was.sts == "enforce");
+    CHECK(probe::compare(&was, r, 30).empty());
+
+    probe::result now = r;
+    now.dane = "none";
+    now.sts = "testing";
+    std::vector<probe::finding> f = probe::compare(&was, now, 30);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0].kind == "weaker");
+    CHECK(f[0].text.find("DANE TLSA records gone") != std::string::npos);
+    CHECK(f[1].kind == "weaker");
+    CHECK(f[1].text.find("MTA-STS no longer enforced for this host (now testing)") != std::string::npos);
+    now.dane = "mismatch";
+    f = probe::compare(&was, now, 30);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0].text.find("no longer match the certificate") != std::string::npos);
+
+    // back: stronger
+    const probe::seen weak = probe::parse_state(probe::state_line(now)).begin()->second;
+    f = probe::compare(&weak, r, 30);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0].kind == "stronger");
+    CHECK(f[1].kind == "stronger");
+    CHECK(f[1].text.find("MTA-STS enforced for this host now (was testing)") != std::string::npos);
+
+    // a lookup that failed (-) is no change; nor is a state line of an older release (8 fields)
+    probe::result unknown = r;
+    unknown.dane = "-";
+    unknown.sts = "-";
+    CHECK(probe::compare(&was, unknown, 30).empty());
+    std::string line = probe::state_line(tls13());
+    line = line.substr(0, line.rfind('\t', line.rfind('\t') - 1)) + "\n";
+    const auto old = probe::parse_state(line);
+    REQUIRE(old.size() == 1);
+    CHECK(old.begin()->second.dane == "-");
+    CHECK(probe::compare(&old.begin()->second, r, 30).empty());
 }
 }

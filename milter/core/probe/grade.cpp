@@ -35,11 +35,12 @@ grade grade_one(const result &r, const tls::profile &p, const tls::compiled_prof
         return fail(std::to_string(r.bits) + "-bit cipher (needs " + std::to_string(p.min_bits) + ")");
     if (p.forward_secrecy && !tls::compiled_profile::forward_secret(r.cipher, v))
         return fail("cipher " + r.cipher + " has no forward secrecy");
-    if (out && out->auth == "verify" && !(r.chain_verified && r.name_matched))
+    const bool authenticated = r.dane_matched || r.sts_enforced;
+    if (out && out->auth == "verify" && !authenticated && !(r.chain_verified && r.name_matched))
         return fail(!r.chain_verified ? "certificate not verified (" + r.verify_error + ")"
                                       : "certificate does not name " + r.host);
-    if (out && out->auth == "dane-or-sts")
-        return fail("needs DANE, MTA-STS or a pinned partner entry (not seen by this probe; see the entry below)");
+    if (out && out->auth == "dane-or-sts" && !authenticated)
+        return fail("needs DANE or MTA-STS (neither authenticates this host) or a pinned partner entry (see the entry below)");
     g.pass = true;
     return g;
 }

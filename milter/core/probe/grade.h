@@ -17,10 +17,13 @@
 //   SHA-256 fingerprints (certificate and public key, as Postfix pins them).
 //   Grading is the same judgement the milter makes inbound and policyd
 //   answers outbound: the profile's TLS floor, its cipher set for that
-//   protocol, and the authentication its outbound level requires (auth =
-//   verify or dane-or-sts needs a verified certificate; this probe does not
-//   see DANE or MTA-STS, so dane-or-sts passes only on a pin, reported as
-//   "needs DANE, MTA-STS or a pin"). Reasons are words an admin can act on:
+//   protocol, and the authentication its outbound level requires, as
+//   piiguard-policyd would answer it: auth = verify passes on a verified
+//   certificate or on matching DANE records; dane-or-sts passes on matching
+//   DANE records or on an enforced MTA-STS policy that names the host (a
+//   partner pin also satisfies it at delivery, which the probe reports as
+//   "needs DANE or MTA-STS ... or a pinned partner entry"). Reasons are words
+//   an admin can act on:
 //   "hipaa: fail: TLSv1.1 only (needs TLSv1.2)".
 #pragma once
 
@@ -56,6 +59,12 @@ struct result {
     std::string cert_sha256;       // colon hex, as Postfix's ccert_fingerprint
     std::string pubkey_sha256;     // colon hex, as ccert_pubkey_fingerprint
     long days_left = -1;           // until the certificate's notAfter (-1: unknown)
+    // What the adapter learnt beside the handshake (DANE and MTA-STS lookups):
+    bool dane_matched = false;     // DNSSEC-validated TLSA records of the host match its certificate
+    bool sts_enforced = false;     // an enforce-mode MTA-STS policy names the host, whose
+                                   // certificate verified for that name
+    std::string dane = "-";        // match, mismatch (validated TLSA that do not match), none, - (not looked up)
+    std::string sts = "-";         // the policy's mode for this host: enforce, testing, none; - (not looked up)
 };
 
 struct grade {

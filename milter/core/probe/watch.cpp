@@ -41,8 +41,13 @@ std::map<std::string, seen> parse_state(std::string_view text) {
         pos = nl == std::string_view::npos ? text.size() : nl + 1;
         if (l.empty() || l[0] == '#') continue;
         std::vector<std::string> f = split_tabs(l);
-        if (f.size() != 8) continue;   // a damaged line is forgotten: that destination is new again
+        // a damaged line is forgotten: that destination is new again
+        if (f.size() != 8 && f.size() != 10) continue;
         seen s{f[0], f[1], f[2], f[3], f[4], std::atol(f[5].c_str()), f[6] == "starttls", f[7] == "verified", true};
+        if (f.size() == 10) {
+            s.dane = f[8];
+            s.sts = f[9];
+        }
         s.connected = !f[1].empty() && f[2] != "-";
         out[s.where] = s;
     }
@@ -52,7 +57,8 @@ std::map<std::string, seen> parse_state(std::string_view text) {
 std::string state_line(const result &r) {
     return clean(r.target) + "\t" + clean(where_of(r)) + "\t" + (r.connected ? (r.handshake ? r.version : "none") : "-") +
            "\t" + r.cert_sha256 + "\t" + r.pubkey_sha256 + "\t" + std::to_string(r.days_left) + "\t" +
-           (r.starttls ? "starttls" : "plain") + "\t" + (r.chain_verified ? "verified" : "unverified") + "\n";
+           (r.starttls ? "starttls" : "plain") + "\t" + (r.chain_verified ? "verified" : "unverified") + "\t" +
+           clean(r.dane) + "\t" + clean(r.sts) + "\n";
 }
 
 std::vector<finding> compare(const seen *before, const result &now, int expiry_days) {
@@ -67,6 +73,22 @@ std::vector<finding> compare(const seen *before, const result &now, int expiry_d
     }
     if (before->starttls && !now.starttls) f.push_back({"weaker", who + ": STARTTLS no longer offered"});
     if (!before->starttls && now.starttls) f.push_back({"stronger", who + ": STARTTLS offered now"});
+    // DANE and MTA-STS (compared only when both probes looked them up)
+    if (before->dane != "-" && now.dane != "-" && before->dane != now.dane) {
+        if (before->dane == "match")
+            f.push_back({"weaker", who + (now.dane == "none" ? ": DANE TLSA records gone"
+                                                            : ": DANE TLSA records no longer match the certificate")});
+        else if (now.dane == "match")
+            f.push_back({"stronger", who + ": DANE TLSA records match the certificate now"});
+        else if (now.dane == "mismatch")
+            f.push_back({"weaker", who + ": DANE TLSA records published that do not match the certificate"});
+    }
+    if (before->sts != "-" && now.sts != "-" && before->sts != now.sts) {
+        if (before->sts == "enforce")
+            f.push_back({"weaker", who + ": MTA-STS no longer enforced for this host (now " + now.sts + ")"});
+        else if (now.sts == "enforce")
+            f.push_back({"stronger", who + ": MTA-STS enforced for this host now (was " + before->sts + ")"});
+    }
     if (!now.handshake || before->version == "-" || before->version == "none") return f;
     tls::tls_version was = tls::parse_tls_version(before->version), is = tls::parse_tls_version(now.version);
     if (is < was) f.push_back({"weaker", who + ": " + now.version + " now (was " + before->version + ")"});

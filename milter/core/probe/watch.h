@@ -12,14 +12,19 @@
 //   piiguard probe --watch probes every partner of piiguard.toml and keeps
 //   one line per destination in a small state file (tab-separated:
 //   target, host:port, protocol, certificate pin, public-key pin, days the
-//   certificate has left, STARTTLS offered, chain verified). compare() says
+//   certificate has left, STARTTLS offered, chain verified, DANE, MTA-STS;
+//   a line of the first eight fields, from an older state file, has DANE
+//   and MTA-STS unknown). compare() says
 //   what an admin must know, in words, with the new pins where they changed:
 //     certificate_changed  same key, new certificate (a renewal: a public-key
 //                          pin still matches, a certificate pin does not)
 //     key_changed          a new key: every pin of the partner must change
 //     expiring             the certificate expires within expiry_days
-//     weaker               STARTTLS gone, a lower protocol, no longer verified
-//     stronger             STARTTLS, a higher protocol or verification appeared
+//     weaker               STARTTLS gone, a lower protocol, no longer verified,
+//                          DANE records gone or no longer matching, an
+//                          MTA-STS policy no longer enforced for the host
+//     stronger             STARTTLS, a higher protocol, verification, matching
+//                          DANE records or an enforced MTA-STS policy appeared
 //     unreachable          no connection now (had one before)
 //   The first probe of a destination records it and reports nothing but an
 //   expiry.
@@ -38,6 +43,7 @@ struct seen {
     std::string target, where, version, cert_sha256, pubkey_sha256;
     long days_left = -1;
     bool starttls = false, verified = false, connected = false;
+    std::string dane = "-", sts = "-";   // as probe::result
 };
 
 struct finding {
