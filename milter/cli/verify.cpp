@@ -9,7 +9,10 @@
 // and the envelope recipients: those given with --rcpt (every recipient of
 // the message), else the X-Original-To headers of the file, else its
 // Delivered-To headers (what Postfix's local(8) adds); with none of these
-// the recipient binding is reported "unchecked". The key id is checked:
+// the recipient binding is reported "unchecked". From the file's own
+// headers, fewer recipients than the trace was signed for (one copy of a
+// message split per recipient) report "partial:M/N": give every recipient
+// with --rcpt to check it. The key id is checked:
 // the config's trace.key_id with -c, --key-id with --key; without
 // --key-id the id the trace claims is printed. Prints one line per header;
 // exit 0 only when every file has a trace header and every one verifies,
@@ -139,6 +142,7 @@ bool verify_file(const std::string &path, const std::string &header, const std::
     content.body_hash = facts.body_hash;
     content.from = first_value(hs, "From");
     content.recipients = rcpts;
+    content.recipients_complete = !rcpts.empty();   // a delivered file names only its own copies
     if (content.recipients.empty()) content.recipients = all_values(hs, "X-Original-To");
     if (content.recipients.empty()) content.recipients = all_values(hs, "Delivered-To");
     content.have_recipients = !content.recipients.empty();

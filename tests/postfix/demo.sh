@@ -162,21 +162,53 @@ demo_start() {
     # the reinjection listener of reinject.master.cf.snippet, where the bundled
     # config's split_route points (127.0.0.1:10025); another port only if that
     # one is taken on this machine
+    MX_OTHER=$(pf_free_port)
     REINJ=10025
-    RUNCONFIG=$CONFIG
     if pf_port_busy 10025; then
         REINJ=$(pf_free_port)
-        sed "s|^#split_route = \"piiguard-split:\[127.0.0.1\]:10025\"|split_route = \"piiguard-split:[127.0.0.1]:$REINJ\"|" \
-            "$CONFIG" >"$PF_T/piiguard.toml"
-        sed -i "s|^rules_dir = .*|rules_dir = \"$PF_ROOT/rules\"|; s|^profiles_file = .*|profiles_file = \"$PF_ROOT/contrib/profiles.toml\"|; s|^key_file = .*|key_file = \"$PF_ROOT/contrib/trace.key\"|" "$PF_T/piiguard.toml"
-        RUNCONFIG=$PF_T/piiguard.toml
-        echo "piiguard demo: 127.0.0.1:10025 is in use; the reinjection listener uses $REINJ ($RUNCONFIG)"
+        echo "piiguard demo: 127.0.0.1:10025 is in use; the reinjection listener uses $REINJ"
     fi
+    # The bundled configuration (paths made the checkout's), plus what an
+    # admin adds for regular partners: a [[policyd.partner]] entry with the
+    # pins of its server's certificate and key (`piiguard probe` prints such
+    # blocks), so that PII mail reaches it only when that server answers.
+    CERT_PIN=$(openssl x509 -in "$PF_T/certs/server.crt" -noout -fingerprint -sha256 | cut -d= -f2)
+    KEY_PIN=$(openssl x509 -in "$PF_T/certs/server.crt" -noout -pubkey | openssl pkey -pubin -outform DER |
+        openssl dgst -sha256 -c | awk '{print toupper($2)}')
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$PF_T/certs/other.key" -out "$PF_T/certs/other.crt" -days 2 \
+        -subj "/CN=mx.test" -addext "subjectAltName=DNS:mx.test,IP:127.0.0.1" >"$PF_T/certs/other.log" 2>&1 || return 1
+    chmod 644 "$PF_T/certs/other.crt"
+    sed -e "s|^#split_route = \"piiguard-split:\[127.0.0.1\]:10025\"|split_route = \"piiguard-split:[127.0.0.1]:$REINJ\"|" \
+        -e "s|^rules_dir = .*|rules_dir = \"$PF_ROOT/rules\"|; s|^profiles_file = .*|profiles_file = \"$PF_ROOT/contrib/profiles.toml\"|" \
+        -e "s|^key_file = .*|key_file = \"$PF_ROOT/contrib/trace.key\"|" "$CONFIG" >"$PF_T/piiguard.toml"
+    cat >>"$PF_T/piiguard.toml" <<EOF
+
+# ---- added by the demo: two regular partners, pinned ----
+[[policyd.partner]]
+domain = "partner.example"
+nexthop = "[127.0.0.1]:$MX_TLS"
+profile = "hipaa"
+pins = ["$CERT_PIN", "$KEY_PIN"]
+
+[[policyd.partner]]
+domain = "pinned.example"
+nexthop = "[127.0.0.1]:$MX_OTHER"
+profile = "hipaa"
+pins = ["$CERT_PIN", "$KEY_PIN"]
+EOF
+    RUNCONFIG=$PF_T/piiguard.toml
+    "$PF_MILTER" -n -c "$RUNCONFIG" || { echo "piiguard demo: $RUNCONFIG does not load" >&2; return 1; }
     pf_mx mx "$MX_TLS" "$MX_PLAIN"
+    # pinned.example's next hop: a server that shows another certificate
+    # (what an interception would show)
+    pf_master mx <<EOF
+127.0.0.1:$MX_OTHER inet n - n - - smtpd
+  -o syslog_name=postfix-mx/other -o smtpd_tls_cert_file=$PF_T/certs/other.crt -o smtpd_tls_key_file=$PF_T/certs/other.key
+EOF
     # the edge as an admin has it: MX of its own domain (virtual mailboxes),
     # transport_maps for two partners, contrib snippets verbatim but paths
     pf_instance edge
-    pf_edge_from_contrib edge "$PF_T/milter.sock" "$REINJ"
+    pf_edge_from_contrib edge "$PF_T/milter.sock" "$REINJ" "$RUNCONFIG"
     E=$PF_T/edge/etc
     mkdir -p "$PF_T/edge/vmail"
     chown postfix "$PF_T/edge/vmail"
@@ -186,8 +218,8 @@ demo_start() {
         "virtual_mailbox_maps = static:inbox/" "virtual_uid_maps = static:$PF_POSTFIX_UID" \
         "virtual_gid_maps = static:$(id -g postfix)" "virtual_minimum_uid = 1" \
         "minimal_backoff_time = 60s" "maximal_backoff_time = 300s" "queue_run_delay = 60s"
-    printf 'partner.example\tsmtp:[127.0.0.1]:%s\nlegacy.example\tsmtp:[127.0.0.1]:%s\n' \
-        "$MX_TLS" "$MX_PLAIN" >"$E/transport"
+    printf 'partner.example\tsmtp:[127.0.0.1]:%s\nlegacy.example\tsmtp:[127.0.0.1]:%s\npinned.example\tsmtp:[127.0.0.1]:%s\n' \
+        "$MX_TLS" "$MX_PLAIN" "$MX_OTHER" >"$E/transport"
     pf_master edge <<EOF
 127.0.0.1:$EDGE inet n - n - - smtpd
   -o syslog_name=postfix-edge/smtp
@@ -200,8 +232,10 @@ EOF
 piiguard demo: piiguard-milter (contrib/piiguard.toml, socket $PF_T/milter.sock)
   in front of a private Postfix on 127.0.0.1:$EDGE (built from contrib/postfix/*), the MX of
   its own domain edge.example (mailboxes in $PF_T/edge/vmail), with transport_maps:
-  partner.example -> a remote MX with STARTTLS on 127.0.0.1:$MX_TLS,
-  legacy.example  -> a remote MX without STARTTLS on 127.0.0.1:$MX_PLAIN;
+  partner.example -> a remote MX with STARTTLS on 127.0.0.1:$MX_TLS (pinned in $RUNCONFIG),
+  legacy.example  -> a remote MX without STARTTLS on 127.0.0.1:$MX_PLAIN,
+  pinned.example  -> pinned to the same certificate, but its server on 127.0.0.1:$MX_OTHER shows another;
+  piiguard-policyd -m tlspolicy (spawned by Postfix) answers the piiguard transports' TLS policy;
   the reinjection listener (mixed recipients are split there) on 127.0.0.1:$REINJ.
 EOF
     demo_send 1 "PII (IBAN, NI number, date of birth) over TLS 1.3" \
@@ -216,6 +250,8 @@ EOF
         "$EDGE" tls1.3 hr@legacy.example "$SAMPLES/01-payroll-plain.eml"
     demo_send 6 "PII over TLS 1.3 to a local mailbox and a partner at once" \
         "$EDGE" tls1.3 payroll@edge.example,hr@partner.example "$SAMPLES/01-payroll-plain.eml"
+    demo_send 7 "PII over TLS 1.3 to a pinned partner whose server shows another certificate" \
+        "$EDGE" tls1.3 hr@pinned.example "$SAMPLES/01-payroll-plain.eml"
     cat <<EOF
 
 Still running. Logs: $PF_T/maillog (Postfix), $PF_T/milter.log (piiguard-milter).

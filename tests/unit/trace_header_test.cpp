@@ -283,6 +283,28 @@ TEST_CASE("v=2 says which binding failed") {
     CHECK(r.bindings[2] == std::pair<std::string, std::string>("rcpt", "unchecked"));
 }
 
+TEST_CASE("v=2: one delivered copy of a message signed for several recipients is partial, not a mismatch") {
+    // A message split per recipient (routing) is delivered as one copy per
+    // recipient; the copy names only its own (X-Original-To).
+    std::string v = sign_trace(v2_sample(), mid, date, key);
+    trace_content c = v2_content();
+    c.recipients = {"audit@bureau.example"};
+    c.recipients_complete = false;
+    trace_check r = verify_trace(v, mid, date, key, "k1", &c);
+    CHECK(r.status == trace_status::ok);
+    REQUIRE(r.bindings.size() == 3);
+    CHECK(r.bindings[2] == std::pair<std::string, std::string>("rcpt", "partial:1/2"));
+    // all of them given: checked as usual
+    c.recipients = {"payroll@bureau.example", "audit@bureau.example"};
+    CHECK(verify_trace(v, mid, date, key, "k1", &c).bindings[2].second == "ok");
+    // as many as signed, but others: a mismatch; so is any list given as complete
+    c.recipients = {"audit@bureau.example", "mallory@evil.example"};
+    CHECK(verify_trace(v, mid, date, key, "k1", &c).status == trace_status::rcpt_mismatch);
+    c.recipients = {"mallory@evil.example"};
+    c.recipients_complete = true;
+    CHECK(verify_trace(v, mid, date, key, "k1", &c).status == trace_status::rcpt_mismatch);
+}
+
 TEST_CASE("v=2: editing a binding field breaks the signature; dropping one is malformed") {
     std::string v = sign_trace(v2_sample(), mid, date, key);
     trace_content c = v2_content();

@@ -99,6 +99,11 @@ struct trace_content {
     std::string from;                      // the From header value
     bool have_recipients = false;          // false: the rcpt binding is reported unchecked
     std::vector<std::string> recipients;   // the envelope recipients
+    // false: recipients are those of one delivered copy (X-Original-To), not
+    // necessarily all the trace was signed for (a message split per
+    // recipient, or delivered to several mailboxes): fewer than the trace's
+    // rn leaves the binding "partial:M/N", neither ok nor a mismatch
+    bool recipients_complete = true;
 };
 
 enum class trace_status {
