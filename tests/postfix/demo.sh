@@ -22,6 +22,7 @@ DEMO=${PIIGUARD_DEMO_DIR:-/tmp/piiguard-demo}
 . tests/postfix/lib.sh
 
 CONFIG=$PF_ROOT/contrib/piiguard.toml
+DEMO_DNS=${PIIGUARD_DEMO_DNS:-127.47.55.53}
 SAMPLES=$PF_ROOT/tests/data/samples
 
 # demo_stop - stop the milter and both Postfix instances of a previous start
@@ -144,6 +145,66 @@ _have_line() {
     grep -Eq "(^|: )$1: piiguard: " "$PF_T/milter.log"
 }
 
+# demo_dane DIR PORT - a DNSSEC-signed zone secure.example whose MX
+# (127.0.0.1:PORT, a self-signed certificate) publishes a DANE TLSA record,
+# served by a validating unbound on $DEMO_DNS (a loopback address of its
+# own; port 53, as resolv.conf cannot name another). Writes DIR/anchor.key.
+demo_dane() {
+    _d=$1
+    mkdir -p "$_d"
+    (
+        cd "$_d" || exit 1
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout mx.key -out mx.crt -days 2 \
+            -subj "/CN=mx.secure.example" || exit 1
+        _h=$(openssl x509 -in mx.crt -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -c1-64)
+        _k=$(ldns-keygen -a ECDSAP256SHA256 -k secure.example) || exit 1
+        cp "$_k.key" anchor.key
+        cat >zone <<EOF
+\$ORIGIN secure.example.
+\$TTL 300
+@ IN SOA ns.secure.example. hostmaster.secure.example. 1 3600 600 86400 300
+@ IN NS ns
+ns IN A $DEMO_DNS
+@ IN MX 10 mx
+mx IN A 127.0.0.1
+_$2._tcp.mx IN TLSA 3 1 1 $_h
+EOF
+        ldns-signzone -f zone.signed zone "$_k" || exit 1
+        cat >unbound.conf <<EOF
+server:
+  username: ""
+  chroot: ""
+  directory: "$_d"
+  pidfile: ""
+  use-syslog: no
+  logfile: "$_d/unbound.log"
+  interface: $DEMO_DNS
+  port: 53
+  do-ip6: no
+  access-control: 127.0.0.0/8 allow
+  num-threads: 1
+  module-config: "validator iterator"
+  trust-anchor-file: "$_d/anchor.key"
+  local-zone: "." refuse
+  local-zone: "secure.example." transparent
+auth-zone:
+  name: "secure.example."
+  zonefile: "$_d/zone.signed"
+  for-downstream: no
+  for-upstream: yes
+  fallback-enabled: no
+remote-control:
+  control-enable: no
+EOF
+        chmod 644 ./*
+    ) >"$_d/setup.log" 2>&1 || { cat "$_d/setup.log" >&2; return 1; }
+    unbound -d -c "$_d/unbound.conf" >"$_d/unbound.out" 2>&1 &
+    echo $! >>"$PF_T/pids"
+    _dane_port=$2
+    _validated() { drill -D @"$DEMO_DNS" TLSA "_$_dane_port._tcp.mx.secure.example" 2>/dev/null | grep -q '^;; flags:.* ad[ ;]'; }
+    pf_wait 10 _validated || { echo "piiguard demo: unbound on $DEMO_DNS gave no validated answer" >&2; return 1; }
+}
+
 # demo_start - set up, send the samples, leave it running
 demo_start() {
     [ -f "$DEMO/instances" ] && demo_stop >/dev/null
@@ -163,6 +224,8 @@ demo_start() {
     # config's split_route points (127.0.0.1:10025); another port only if that
     # one is taken on this machine
     MX_OTHER=$(pf_free_port)
+    MX_DANE=$(pf_free_port)
+    demo_dane "$PF_T/dns" "$MX_DANE" || return 1
     REINJ=10025
     if pf_port_busy 10025; then
         REINJ=$(pf_free_port)
@@ -180,7 +243,9 @@ demo_start() {
     chmod 644 "$PF_T/certs/other.crt"
     sed -e "s|^#split_route = \"piiguard-split:\[127.0.0.1\]:10025\"|split_route = \"piiguard-split:[127.0.0.1]:$REINJ\"|" \
         -e "s|^rules_dir = .*|rules_dir = \"$PF_ROOT/rules\"|; s|^profiles_file = .*|profiles_file = \"$PF_ROOT/contrib/profiles.toml\"|" \
-        -e "s|^key_file = .*|key_file = \"$PF_ROOT/contrib/trace.key\"|" "$CONFIG" >"$PF_T/piiguard.toml"
+        -e "s|^key_file = .*|key_file = \"$PF_ROOT/contrib/trace.key\"|" \
+        -e "s|^#dns_trust_anchor = .*|dns_trust_anchor = \"$PF_T/dns/anchor.key\"|" \
+        -e "s|^#dns_forwarder = .*|dns_forwarder = \"$DEMO_DNS\"|" "$CONFIG" >"$PF_T/piiguard.toml"
     cat >>"$PF_T/piiguard.toml" <<EOF
 
 # ---- added by the demo: two regular partners, pinned ----
@@ -204,12 +269,21 @@ EOF
     pf_master mx <<EOF
 127.0.0.1:$MX_OTHER inet n - n - - smtpd
   -o syslog_name=postfix-mx/other -o smtpd_tls_cert_file=$PF_T/certs/other.crt -o smtpd_tls_key_file=$PF_T/certs/other.key
+127.0.0.1:$MX_DANE inet n - n - - smtpd
+  -o syslog_name=postfix-mx/dane -o smtpd_tls_cert_file=$PF_T/dns/mx.crt -o smtpd_tls_key_file=$PF_T/dns/mx.key
 EOF
     # the edge as an admin has it: MX of its own domain (virtual mailboxes),
     # transport_maps for two partners, contrib snippets verbatim but paths
     pf_instance edge
     pf_edge_from_contrib edge "$PF_T/milter.sock" "$REINJ" "$RUNCONFIG"
     E=$PF_T/edge/etc
+    # DNS for the piiguard transports as contrib has it (dnssec), from the
+    # demo's resolver: they run chrooted, with spool/etc/resolv.conf naming it
+    sed -i 's|^\(piiguard-tls1[23] *unix *- *- *\)n|\1y|' "$E/master.cf"
+    mkdir -p "$PF_T/edge/spool/etc"
+    echo "nameserver $DEMO_DNS" >"$PF_T/edge/spool/etc/resolv.conf"
+    for f in services hosts nsswitch.conf host.conf localtime; do cp -L "/etc/$f" "$PF_T/edge/spool/etc/" 2>/dev/null; done
+    pf_conf edge "piiguard_dns_support_level = dnssec" "dnssec_probe = ns:secure.example"
     mkdir -p "$PF_T/edge/vmail"
     chown postfix "$PF_T/edge/vmail"
     pf_conf edge \
@@ -218,8 +292,8 @@ EOF
         "virtual_mailbox_maps = static:inbox/" "virtual_uid_maps = static:$PF_POSTFIX_UID" \
         "virtual_gid_maps = static:$(id -g postfix)" "virtual_minimum_uid = 1" \
         "minimal_backoff_time = 60s" "maximal_backoff_time = 300s" "queue_run_delay = 60s"
-    printf 'partner.example\tsmtp:[127.0.0.1]:%s\nlegacy.example\tsmtp:[127.0.0.1]:%s\npinned.example\tsmtp:[127.0.0.1]:%s\n' \
-        "$MX_TLS" "$MX_PLAIN" "$MX_OTHER" >"$E/transport"
+    printf 'partner.example\tsmtp:[127.0.0.1]:%s\nlegacy.example\tsmtp:[127.0.0.1]:%s\npinned.example\tsmtp:[127.0.0.1]:%s\nsecure.example\tsmtp:secure.example:%s\n' \
+        "$MX_TLS" "$MX_PLAIN" "$MX_OTHER" "$MX_DANE" >"$E/transport"
     pf_master edge <<EOF
 127.0.0.1:$EDGE inet n - n - - smtpd
   -o syslog_name=postfix-edge/smtp
@@ -235,6 +309,8 @@ piiguard demo: piiguard-milter (contrib/piiguard.toml, socket $PF_T/milter.sock)
   partner.example -> a remote MX with STARTTLS on 127.0.0.1:$MX_TLS (pinned in $RUNCONFIG),
   legacy.example  -> a remote MX without STARTTLS on 127.0.0.1:$MX_PLAIN,
   pinned.example  -> pinned to the same certificate, but its server on 127.0.0.1:$MX_OTHER shows another;
+  secure.example  -> its MX (127.0.0.1:$MX_DANE, self-signed) published in DANE: a DNSSEC-signed zone
+                     served by a validating unbound on $DEMO_DNS (the piiguard transports' resolver);
   piiguard-policyd -m tlspolicy (spawned by Postfix) answers the piiguard transports' TLS policy;
   the reinjection listener (mixed recipients are split there) on 127.0.0.1:$REINJ.
 EOF
@@ -252,6 +328,8 @@ EOF
         "$EDGE" tls1.3 payroll@edge.example,hr@partner.example "$SAMPLES/01-payroll-plain.eml"
     demo_send 7 "PII over TLS 1.3 to a pinned partner whose server shows another certificate" \
         "$EDGE" tls1.3 hr@pinned.example "$SAMPLES/01-payroll-plain.eml"
+    demo_send 8 "PII over TLS 1.3 to a domain whose MX publishes DANE (TLSA, DNSSEC)" \
+        "$EDGE" tls1.3 hr@secure.example "$SAMPLES/01-payroll-plain.eml"
     cat <<EOF
 
 Still running. Logs: $PF_T/maillog (Postfix), $PF_T/milter.log (piiguard-milter).
