@@ -112,6 +112,9 @@ obj-asan/unit_tests: $(call objs,obj-asan,$(UNIT_SRC)) obj-asan/libpiiguard-net.
 fuzzers: obj-fuzz/fuzz_mime obj-fuzz/fuzz_rules obj-fuzz/fuzz_scan obj-fuzz/fuzz_extract obj-fuzz/fuzz_mtasts
 obj-fuzz/fuzz_%: obj-fuzz/tests/fuzz/fuzz_%.o obj-fuzz/libpiiguard.a
 	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+# (the MTA-STS target also reads HTTP responses: milter/net/https.cpp)
+obj-fuzz/fuzz_mtasts: obj-fuzz/tests/fuzz/fuzz_mtasts.o obj-fuzz/libpiiguard-net.a obj-fuzz/libpiiguard.a
+	$(FUZZ_CXX) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) $(NET_LIBS) -lresolv
 
 deps:
 	@sh contrib/install-deps.sh

@@ -132,6 +132,7 @@ bool parse_response(std::string_view raw, std::size_t max_body, https_response &
         if (!std::isdigit(static_cast<unsigned char>(status_line[i]))) return out.why = "bad HTTP status", false;
         st = st * 10 + (status_line[i] - '0');
     }
+    if (st < 100 || st > 599) return out.why = "bad HTTP status", false;   // RFC 9110 15: 1xx to 5xx
     out.status = st;
     long content_length = -1;
     std::string_view rest = nl == std::string_view::npos ? std::string_view() : head.substr(nl + 1);

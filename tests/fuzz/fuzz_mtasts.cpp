@@ -1,18 +1,22 @@
 // fuzz_mtasts - libFuzzer target: the MTA-STS policy parser, the TXT record
 // parser, the policy cache's state file, and the DNS record data parsers
-// (MX, TLSA, TXT wire format) that feed them.
+// (MX, TLSA, TXT wire format) that feed them, and the HTTP response parser
+// of the policy fetch (net/https.h parse_response).
 //
 // The first byte picks the parser; the rest is its input. Invariants: a
 // parsed policy has version-valid fields (max_age in range, at most 100 mx
 // patterns, each valid, at least one unless mode none) and survives a cache
 // round trip unchanged; a reason is one line; a parsed MX name is
-// lower-case LDH-ish text of at most 253 bytes.
+// lower-case LDH-ish text of at most 253 bytes; a parsed HTTP response has
+// a three-digit status and at most max_body bytes of body, a failed one a
+// one-line reason.
 
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "net/https.h"
 #include "outbound/dane.h"
 #include "outbound/mta_sts.h"
 
@@ -28,7 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
     if (size < 1 || size > 70000) return 0;
     std::string in(reinterpret_cast<const char *>(data) + 1, size - 1);
     std::string why;
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         mta_sts::policy p;
         if (!mta_sts::parse_policy(in, p, why)) {
@@ -79,6 +83,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, std::size_t size) {
         if (dane::parse_tlsa(in, t)) (void)t.usable();
         std::string txt;
         if (dane::parse_txt(in, txt) && txt.size() >= in.size()) std::abort();
+        break;
+    }
+    case 4: {
+        piiguard::net::https_response r;
+        const std::size_t max_body = 1 + (in.size() % 4096);
+        if (piiguard::net::parse_response(in, max_body, r)) {
+            if (r.status < 100 || r.status > 999 || r.body.size() > max_body) std::abort();
+        } else {
+            one_line(r.why);
+        }
         break;
     }
     }

@@ -31,6 +31,8 @@ TEST_CASE("bad or oversized responses") {
     CHECK_FALSE(net::parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 100, r));
     CHECK_FALSE(net::parse_response("SSH-2.0-OpenSSH\r\n\r\n", 100, r));
     CHECK_FALSE(net::parse_response("HTTP/1.1 2x0 OK\r\n\r\n", 100, r));
+    CHECK_FALSE(net::parse_response("HTTP/1.1 020 OK\r\n\r\n", 100, r));   // found by fuzz_mtasts
+    CHECK_FALSE(net::parse_response("HTTP/1.1 600 OK\r\n\r\n", 100, r));
     CHECK_FALSE(net::parse_response("HTTP/1.1 200 OK\r\nContent-Length: 1", 100, r));
 }
 }
