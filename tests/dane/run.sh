@@ -505,7 +505,7 @@ while True:
     s.recvfrom(4096)      # and never answer
 PY
     echo $! >>"$PF_T/pids"
-    pf_wait 5 grep -q listening "$PF_T/blackhole.out" || { fail "black hole DNS did not start"; return 1; }
+    pf_wait 5 grep -qs listening "$PF_T/blackhole.out" || { fail "black hole DNS did not start"; return 1; }
     sed -e "s|^dns_forwarder = .*|dns_forwarder = \"$BLACKHOLE_IP\"|" -e "s|^#lookup_timeout_ms = .*|lookup_timeout_ms = 1500|" \
         -e "s|^sts_state_dir = .*|sts_state_dir = \"\"|" "$PF_T/edge.toml" >"$PF_T/slow.toml"
     grep -q '^lookup_timeout_ms = 1500' "$PF_T/slow.toml" || { fail "cannot set lookup_timeout_ms"; return 1; }
