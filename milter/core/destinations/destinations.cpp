@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "outbound/tls_answer.h"
+#include "util/fields.h"
 #include "util/printable.h"
 
 namespace piiguard::destinations {
@@ -23,17 +24,6 @@ std::string field(std::string_view s) {
     std::string out = util::printable(s, field_max);
     std::replace(out.begin(), out.end(), '\t', ' ');
     return out;
-}
-
-std::vector<std::string> split_tabs(std::string_view line) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    for (;;) {
-        std::size_t t = line.find('\t', pos);
-        out.emplace_back(line.substr(pos, t == std::string_view::npos ? std::string_view::npos : t - pos));
-        if (t == std::string_view::npos) return out;
-        pos = t + 1;
-    }
 }
 
 bool number(const std::string &s, long long &out) {
@@ -175,12 +165,8 @@ std::vector<entry> parse(std::string_view text, std::size_t *skipped) {
     std::map<std::string, std::size_t, std::less<>> index;
     std::size_t bad = 0;
     std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
-        if (line.empty() || line[0] == '#') continue;
-        std::vector<std::string> f = split_tabs(line);
+    for (std::string_view line; util::next_record(text, pos, line);) {
+        std::vector<std::string> f = util::split_tabs(line);
         long long checked = 0, port = 0;
         host_facts h;
         if (f.size() != 8 || f[0].empty() || f[2].empty() || !number(f[1], checked) || !number(f[3], port) ||

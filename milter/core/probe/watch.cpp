@@ -3,6 +3,7 @@
 #include "probe/watch.h"
 
 #include "tls/tls_facts.h"
+#include "util/fields.h"
 #include "util/printable.h"
 
 namespace piiguard::probe {
@@ -10,18 +11,6 @@ namespace piiguard::probe {
 namespace {
 
 std::string where_of(const result &r) { return r.host + ":" + std::to_string(r.port); }
-
-std::vector<std::string> split_tabs(std::string_view l) {
-    std::vector<std::string> out;
-    std::size_t pos = 0;
-    for (;;) {
-        std::size_t t = l.find('\t', pos);
-        out.emplace_back(l.substr(pos, t == std::string_view::npos ? std::string_view::npos : t - pos));
-        if (t == std::string_view::npos) break;
-        pos = t + 1;
-    }
-    return out;
-}
 
 std::string clean(const std::string &s) {
     std::string out = util::printable(s, 300);
@@ -35,12 +24,8 @@ std::string clean(const std::string &s) {
 std::map<std::string, seen> parse_state(std::string_view text) {
     std::map<std::string, seen> out;
     std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t nl = text.find('\n', pos);
-        std::string_view l = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
-        pos = nl == std::string_view::npos ? text.size() : nl + 1;
-        if (l.empty() || l[0] == '#') continue;
-        std::vector<std::string> f = split_tabs(l);
+    for (std::string_view l; util::next_record(text, pos, l);) {
+        std::vector<std::string> f = util::split_tabs(l);
         // a damaged line is forgotten: that destination is new again
         if (f.size() != 8 && f.size() != 10) continue;
         seen s{f[0], f[1], f[2], f[3], f[4], std::atol(f[5].c_str()), f[6] == "starttls", f[7] == "verified", true};
